@@ -1,0 +1,59 @@
+/**
+ * Entry point: find the command, import only its module, run it, and turn any error into one
+ * line `git tuf: <what> (<what to do>)` and an exit code. Stack traces only with --debug.
+ */
+import { commandHelp, parseArgs, type CommandSpec, type ParsedArgs } from './args.js';
+import { GitTufError } from '../errors.js';
+
+interface CommandModule {
+  spec: CommandSpec;
+  run(args: ParsedArgs): Promise<number>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  status: { summary: 'verify the repository or a signing event; who still has to sign', load: () => import('../commands/status.js') },
+};
+
+/** Exit code when a command cannot run at all (DESIGN.md: status exits 3). */
+const CANNOT_RUN = 3;
+
+function topLevelHelp(): string {
+  const lines = ['usage: git tuf <command> [options]', '', 'A git repository as the signing workflow of a TUF repository.', '', 'commands:'];
+  for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)}${command.summary}`);
+  lines.push('', 'Run git tuf <command> -h for a command\'s options.', '(git tuf --help is answered by git itself; use -h.)');
+  return `${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+      process.stdout.write(topLevelHelp());
+      return name === undefined ? CANNOT_RUN : 0;
+    }
+    if (name === '--version' || name === '-V') {
+      const { createRequire } = await import('node:module');
+      process.stdout.write(`git-tuf ${(createRequire(import.meta.url)('../../../package.json') as { version: string }).version}\n`);
+      return 0;
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) throw new GitTufError('usage', `unknown command "${name}"`, { hint: 'see git tuf -h' });
+    const module = await command.load();
+    const args = parseArgs(module.spec, rest);
+    if (args.options.has('help')) {
+      process.stdout.write(commandHelp(module.spec));
+      return 0;
+    }
+    return await module.run(args);
+  } catch (error) {
+    if (debug) console.error(error);
+    if (error instanceof GitTufError) {
+      console.error(`git tuf: ${error.message}${error.hint ? ` (${error.hint})` : ''}`);
+      return error.code === 'format' || error.code === 'key' ? 2 : CANNOT_RUN;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`git tuf: internal error: ${message.split('\n')[0]} (run again with --debug and report it)`);
+    return CANNOT_RUN;
+  }
+}

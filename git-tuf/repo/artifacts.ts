@@ -1,0 +1,108 @@
+/**
+ * Does the targets metadata describe exactly the files in `targets/`? Each file is looked up the
+ * way a client would look it up (so the owning role follows the delegations, whatever the
+ * directory), and each listed entry must be a real, safe file that its role may describe.
+ */
+import { delegationTree, lookupTarget, pathAllowed } from '../tuf/delegation.js';
+import { targetPathProblem, type TargetsSigned } from '../tuf/metadata.js';
+import type { ArtifactChange } from './report.js';
+import { isRegularFile, roleFile, TARGETS_DIR, type RepositoryState } from './state.js';
+
+/**
+ * unsafe: a symlink, submodule or unsafe path (never acceptable). unlisted / differs / no-file:
+ * metadata and files disagree (`git tuf update` fixes it). not-delegated: a role lists a path
+ * its delegation does not give it. shadowed: listed by a role no client will ever ask.
+ */
+export type ArtifactIssueKind = 'unsafe' | 'unlisted' | 'differs' | 'no-file' | 'not-delegated' | 'shadowed';
+
+export interface ArtifactIssue {
+  kind: ArtifactIssueKind;
+  path: string;
+  role: string;
+  message: string;
+}
+
+export function targetsSignedOf(state: RepositoryState): (role: string) => TargetsSigned | undefined {
+  return (role) => state.roles.get(role)?.metadata?.signed as TargetsSigned | undefined;
+}
+
+export function checkArtifacts(state: RepositoryState): ArtifactIssue[] {
+  const signedOf = targetsSignedOf(state);
+  const issues: ArtifactIssue[] = [];
+  const file = (path: string): string => `${TARGETS_DIR}/${path}`;
+
+  for (const artifact of state.artifacts.values()) {
+    const lookup = lookupTarget(artifact.path, signedOf);
+    const owner = lookup.role ?? lookup.expectedRole;
+    const unsafe =
+      artifact.mode === '120000'
+        ? 'is a symlink'
+        : artifact.mode === '160000'
+          ? 'is a submodule'
+          : !isRegularFile(artifact)
+            ? `has unsupported mode ${artifact.mode}`
+            : targetPathProblem(artifact.path);
+    if (unsafe) {
+      issues.push({ kind: 'unsafe', path: artifact.path, role: owner, message: `${file(artifact.path)} ${unsafe}: artifacts must be regular files` });
+      continue;
+    }
+    if (!lookup.entry) {
+      issues.push({ kind: 'unlisted', path: artifact.path, role: owner, message: `${file(artifact.path)} is not in the ${owner} metadata` });
+      continue;
+    }
+    const sha256 = lookup.entry.hashes.sha256;
+    if (artifact.length !== lookup.entry.length || (sha256 !== undefined && artifact.sha256 !== sha256)) {
+      issues.push({
+        kind: 'differs',
+        path: artifact.path,
+        role: owner,
+        message: `${file(artifact.path)} does not match its entry in ${roleFile(owner)} (length or sha256 differ)`,
+      });
+    }
+  }
+
+  const tree = delegationTree(signedOf);
+  for (const role of ['targets', ...tree.keys()]) {
+    const signed = signedOf(role);
+    if (!signed) continue;
+    for (const path of Object.keys(signed.targets)) {
+      const unsafe = targetPathProblem(path);
+      if (unsafe) {
+        issues.push({ kind: 'unsafe', path, role, message: `${roleFile(role)} lists the target path "${path}", which ${unsafe}` });
+        continue;
+      }
+      if (role !== 'targets' && !pathAllowed(role, path, tree)) {
+        issues.push({ kind: 'not-delegated', path, role, message: `${roleFile(role)} lists ${path}, which its delegation does not give it` });
+        continue;
+      }
+      if (!state.artifacts.has(path)) {
+        issues.push({ kind: 'no-file', path, role, message: `${roleFile(role)} lists ${path}, but ${file(path)} does not exist` });
+        continue;
+      }
+      const resolved = lookupTarget(path, signedOf).role;
+      if (resolved !== role) {
+        issues.push({ kind: 'shadowed', path, role, message: `${roleFile(role)} lists ${path}, but clients take it from ${resolved}` });
+      }
+    }
+  }
+  return issues;
+}
+
+/** Artifacts added, modified and removed between two states. */
+export function artifactChanges(before: RepositoryState, after: RepositoryState): ArtifactChange[] {
+  const changes: ArtifactChange[] = [];
+  for (const artifact of after.artifacts.values()) {
+    const previous = before.artifacts.get(artifact.path);
+    if (previous && previous.oid === artifact.oid && previous.mode === artifact.mode) continue;
+    changes.push({
+      path: artifact.path,
+      change: previous ? 'modified' : 'added',
+      length: artifact.length ?? null,
+      sha256: artifact.sha256 ?? null,
+    });
+  }
+  for (const artifact of before.artifacts.values()) {
+    if (!after.artifacts.has(artifact.path)) changes.push({ path: artifact.path, change: 'removed', length: null, sha256: null });
+  }
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

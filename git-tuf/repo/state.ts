@@ -1,0 +1,146 @@
+/**
+ * A repository state: everything under `metadata/` and `targets/` at one commit, read straight
+ * from git objects (no checkout). Metadata is parsed here, once; a file that does not parse is kept
+ * with its error so that checks can report it by name instead of stopping at the first one.
+ */
+import { GitTufError } from '../errors.js';
+import type { BlobDigests } from '../git/blob-digests.js';
+import type { GitRepository, TreeEntry } from '../git/repository.js';
+import { parseJson } from '../tuf/json.js';
+import { parseMetadata, type Metadata, type RoleType, type SignedByType } from '../tuf/metadata.js';
+
+export const METADATA_DIR = 'metadata';
+export const TARGETS_DIR = 'targets';
+export const EVENT_STATE_FILE = '.signing-event-state';
+
+export interface MetadataFile<T extends RoleType = RoleType> {
+  /** Repository path, e.g. `metadata/root_history/3.root.json`. */
+  file: string;
+  oid: string;
+  metadata?: Metadata<SignedByType[T]>;
+  error?: GitTufError;
+}
+
+export interface Artifact {
+  /** Path under `targets/`, '/'-separated: the target path in metadata. */
+  path: string;
+  mode: string;
+  oid: string;
+  /** Set for regular files once digested. */
+  length?: number;
+  sha256?: string;
+}
+
+export interface RepositoryState {
+  commit: string;
+  root: MetadataFile<'root'> | undefined;
+  /** `root_history/<N>.root.json` by N. */
+  rootHistory: Map<number, MetadataFile<'root'>>;
+  /** Every other role file by role name: targets, snapshot, timestamp and delegated roles. */
+  roles: Map<string, MetadataFile>;
+  /** Files under `metadata/` that are none of the above. */
+  strayFiles: string[];
+  /** Open invitations of a signing event: handle → roles. */
+  invites: Map<string, string[]>;
+  inviteError?: GitTufError;
+  artifacts: Map<string, Artifact>;
+}
+
+function roleTypeOf(name: string): RoleType {
+  return name === 'root' || name === 'snapshot' || name === 'timestamp' ? name : 'targets';
+}
+
+export function roleFile(role: string): string {
+  return `${METADATA_DIR}/${role}.json`;
+}
+
+export function roleMetadata<T extends RoleType>(state: RepositoryState, role: string): Metadata<SignedByType[T]> | undefined {
+  const entry = role === 'root' ? state.root : state.roles.get(role);
+  return entry?.metadata as Metadata<SignedByType[T]> | undefined;
+}
+
+function parseFile<T extends RoleType>(file: string, oid: string, bytes: Buffer, type: T): MetadataFile<T> {
+  try {
+    return { file, oid, metadata: parseMetadata(bytes, file, type) };
+  } catch (error) {
+    if (error instanceof GitTufError) return { file, oid, error };
+    throw error;
+  }
+}
+
+function parseInvites(bytes: Buffer, file: string): Map<string, string[]> {
+  const document = parseJson(bytes, file);
+  const invites = new Map<string, string[]>();
+  const raw = (document as { invites?: unknown } | null)?.invites ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new GitTufError('format', `${file}: "invites" must be an object`);
+  }
+  for (const [handle, roles] of Object.entries(raw)) {
+    if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
+      throw new GitTufError('format', `${file}: invites for ${handle} must be a list of role names`);
+    }
+    invites.set(handle, roles as string[]);
+  }
+  return invites;
+}
+
+/** Reads a commit's metadata and artifact tree; with `digests`, also every artifact's length and sha256. */
+export async function loadState(git: GitRepository, commit: string, digests?: BlobDigests): Promise<RepositoryState> {
+  const [metadataEntries, targetEntries] = await Promise.all([
+    git.listTree(commit, METADATA_DIR),
+    git.listTree(commit, TARGETS_DIR),
+  ]);
+  const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
+  const contents = await git.readBlobs(blobs.map((entry) => entry.oid));
+
+  const state: RepositoryState = {
+    commit,
+    root: undefined,
+    rootHistory: new Map(),
+    roles: new Map(),
+    strayFiles: [],
+    invites: new Map(),
+    artifacts: new Map(),
+  };
+  blobs.forEach((entry, index) => {
+    const bytes = contents[index]!;
+    const file = `${METADATA_DIR}/${entry.path}`;
+    const history = /^root_history\/([1-9]\d{0,8})\.root\.json$/.exec(entry.path);
+    if (entry.mode === '120000') state.strayFiles.push(file);
+    else if (entry.path === 'root.json') state.root = parseFile(file, entry.oid, bytes, 'root');
+    else if (history) state.rootHistory.set(Number(history[1]), parseFile(file, entry.oid, bytes, 'root'));
+    else if (entry.path === EVENT_STATE_FILE) {
+      try {
+        state.invites = parseInvites(bytes, file);
+      } catch (error) {
+        if (!(error instanceof GitTufError)) throw error;
+        state.inviteError = error;
+      }
+    } else if (!entry.path.includes('/') && entry.path.endsWith('.json')) {
+      const role = entry.path.slice(0, -'.json'.length);
+      state.roles.set(role, parseFile(file, entry.oid, bytes, roleTypeOf(role)));
+    } else state.strayFiles.push(file);
+  });
+  for (const entry of metadataEntries) if (entry.type !== 'blob') state.strayFiles.push(`${METADATA_DIR}/${entry.path}`);
+
+  for (const entry of targetEntries) state.artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
+  if (digests) await digestArtifacts(state, digests);
+  return state;
+}
+
+export function isRegularFile(entry: Pick<TreeEntry, 'mode'>): boolean {
+  return entry.mode === '100644' || entry.mode === '100755';
+}
+
+/** Fills in length and sha256 of every regular artifact (from the blob-id cache where possible). */
+export async function digestArtifacts(state: RepositoryState, digests: BlobDigests): Promise<void> {
+  const files = [...state.artifacts.values()].filter(isRegularFile);
+  const known = await digests.digests(files.map((artifact) => artifact.oid));
+  for (const artifact of files) {
+    const digest = known.get(artifact.oid);
+    if (digest) {
+      artifact.length = digest.length;
+      artifact.sha256 = digest.sha256;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `status` as a function: which ref, which known good, which states to load, which checks to run.
+ * Returns a StatusReport; printing is the command's job.
+ */
+import { now } from './clock.js';
+import { GitTufError } from './errors.js';
+import { checkEvent } from './event/check-event.js';
+import { BlobDigests } from './git/blob-digests.js';
+import { GitRepository } from './git/repository.js';
+import { checkRepository } from './repo/check-repository.js';
+import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from './repo/report.js';
+import { loadState } from './repo/state.js';
+import { formatExpires } from './tuf/expires.js';
+
+export interface StatusOptions {
+  cwd: string;
+  /** Branch, tag or commit; the current branch (or HEAD) when omitted. */
+  ref?: string;
+  /** When to evaluate expiry; the clock (GIT_TUF_NOW) when omitted. */
+  at?: Date;
+}
+
+export const EVENT_PREFIX = 'sign/';
+
+/** The remote whose `main` is known good: git config tuf.pull-remote, else origin if present. */
+export async function pullRemote(git: GitRepository): Promise<string | null> {
+  const configured = await git.config('tuf.pull-remote');
+  const remotes = await git.remotes();
+  if (configured) {
+    if (!remotes.includes(configured)) {
+      throw new GitTufError('usage', `tuf.pull-remote is "${configured}", which is not a remote of this repository`, { hint: 'fix it with git config tuf.pull-remote <remote>' });
+    }
+    return configured;
+  }
+  return remotes.includes('origin') ? 'origin' : null;
+}
+
+/** The event name when `ref` names a signing-event branch (local or remote-tracking). */
+export function eventName(ref: string, remotes: string[]): string | null {
+  let name = ref.replace(/^refs\/heads\//, '').replace(/^refs\/remotes\//, '');
+  for (const remote of remotes) {
+    if (name.startsWith(`${remote}/${EVENT_PREFIX}`)) name = name.slice(remote.length + 1);
+  }
+  return name.startsWith(EVENT_PREFIX) && name.length > EVENT_PREFIX.length ? name.slice(EVENT_PREFIX.length) : null;
+}
+
+/** Known good's ref: the pull remote's main when there is one, else the local main. */
+export async function mainRef(git: GitRepository): Promise<{ ref: string; commit: string } | null> {
+  const remote = await pullRemote(git);
+  for (const ref of remote ? [`refs/remotes/${remote}/main`, 'refs/heads/main'] : ['refs/heads/main']) {
+    const commit = await git.resolveCommit(ref);
+    if (commit) return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), commit };
+  }
+  return null;
+}
+
+export async function status(options: StatusOptions): Promise<StatusReport> {
+  const git = await GitRepository.open(options.cwd);
+  try {
+    const at = options.at ?? now();
+    const ref = options.ref ?? (await git.currentBranch()) ?? 'HEAD';
+    const commit = await git.resolveCommit(ref);
+    if (!commit) {
+      throw new GitTufError('missing-ref', `"${ref}" is not a branch, tag or commit of this repository`, { hint: 'fetch it first, or name another ref' });
+    }
+    const digests = new BlobDigests(git);
+    const event = eventName(ref, await git.remotes());
+    const state = await loadState(git, commit, digests);
+    const base = {
+      schema: 'git-tuf-status/1' as const,
+      ref,
+      commit,
+      at: formatExpires(at),
+    };
+
+    if (event === null) {
+      const check = checkRepository(state, at);
+      const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
+      const result = resultOf(problems);
+      return {
+        ...base,
+        kind: 'repository',
+        event: null,
+        knownGood: null,
+        result,
+        exitCode: EXIT_CODES[result],
+        roles: check.roles,
+        artifacts: { total: state.artifacts.size, changes: [] },
+        invitations: [],
+        problems,
+      };
+    }
+
+    const main = await mainRef(git);
+    if (!main) {
+      throw new GitTufError('missing-ref', `the event ${ref} has no main branch to compare with`, { hint: 'fetch main from the pull remote (git fetch origin main)' });
+    }
+    const knownGoodCommit = await git.mergeBase(commit, main.commit);
+    if (!knownGoodCommit) {
+      throw new GitTufError('missing-ref', `${ref} does not share history with ${main.ref}`, { hint: `start signing events from ${main.ref}` });
+    }
+    const knownGood = await loadState(git, knownGoodCommit);
+    const check = checkEvent(state, knownGood, at);
+    const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
+    const result = check.roles.some((role) => role.result === 'invalid') ? 'invalid' : resultOf(problems, check.roles.some((role) => role.result === 'waiting'));
+    return {
+      ...base,
+      kind: 'event',
+      event,
+      knownGood: knownGoodCommit,
+      result,
+      exitCode: EXIT_CODES[result],
+      roles: check.roles,
+      artifacts: { total: state.artifacts.size, changes: check.artifacts },
+      invitations: check.invitations,
+      problems,
+    };
+  } finally {
+    git.close();
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * TUF metadata as typed views over the plain JSON it was parsed from. The JSON object itself is
+ * kept (never rebuilt), so unknown fields and list order survive any round trip: signatures cover
+ * them. `parseMetadata` is the one place where structure is checked; code downstream relies on it.
+ */
+import { GitTufError } from '../errors.js';
+import { parseExpires } from './expires.js';
+import { parseJson } from './json.js';
+
+export type JsonObject = { [key: string]: unknown };
+
+export type RoleType = 'root' | 'targets' | 'snapshot' | 'timestamp';
+export const TOP_LEVEL_ROLES: readonly RoleType[] = ['root', 'targets', 'snapshot', 'timestamp'];
+export const ONLINE_ROLES: readonly RoleType[] = ['snapshot', 'timestamp'];
+
+export interface Signature {
+  keyid: string;
+  sig: string;
+}
+
+export interface RoleKeys {
+  keyids: string[];
+  threshold: number;
+  'x-tuf-on-ci-expiry-period'?: number;
+  'x-tuf-on-ci-signing-period'?: number;
+}
+
+export interface DelegatedRole extends RoleKeys {
+  name: string;
+  terminating: boolean;
+  paths?: string[];
+  path_hash_prefixes?: string[];
+}
+
+export interface TargetFile {
+  length: number;
+  hashes: Record<string, string>;
+  custom?: JsonObject;
+}
+
+export interface MetaFile {
+  version: number;
+  length?: number;
+  hashes?: Record<string, string>;
+}
+
+interface CommonSigned {
+  spec_version: string;
+  version: number;
+  expires: string;
+  'x-tuf-on-ci-expiry-period'?: number;
+  'x-tuf-on-ci-signing-period'?: number;
+}
+
+export interface RootSigned extends CommonSigned {
+  _type: 'root';
+  consistent_snapshot?: boolean;
+  keys: Record<string, JsonObject>;
+  roles: Record<RoleType, RoleKeys>;
+}
+
+export interface TargetsSigned extends CommonSigned {
+  _type: 'targets';
+  targets: Record<string, TargetFile>;
+  delegations?: { keys: Record<string, JsonObject>; roles: DelegatedRole[] };
+}
+
+export interface SnapshotSigned extends CommonSigned {
+  _type: 'snapshot';
+  meta: Record<string, MetaFile>;
+}
+
+export interface TimestampSigned extends CommonSigned {
+  _type: 'timestamp';
+  meta: Record<string, MetaFile>;
+}
+
+export type Signed = RootSigned | TargetsSigned | SnapshotSigned | TimestampSigned;
+
+export interface SignedByType {
+  root: RootSigned;
+  targets: TargetsSigned;
+  snapshot: SnapshotSigned;
+  timestamp: TimestampSigned;
+}
+
+/** One parsed metadata file. */
+export interface Metadata<T extends Signed = Signed> {
+  /** Path in the repository, e.g. `metadata/targets.json`: errors name it. */
+  readonly file: string;
+  /** The exact bytes as stored (snapshot and timestamp hashes cover these). */
+  readonly bytes: Buffer;
+  /** The whole parsed document; `signed` and `signatures` are views into it. */
+  readonly document: JsonObject;
+  readonly signed: T;
+  readonly signatures: Signature[];
+  readonly expires: Date;
+}
+
+class Checker {
+  constructor(private readonly file: string) {}
+
+  fail(where: string, what: string): never {
+    throw new GitTufError('format', `${this.file}: ${where ? `${where} ` : ''}${what}`, {
+      hint: 'fix or regenerate the file; git tuf reads only well-formed TUF metadata',
+    });
+  }
+
+  object(value: unknown, where: string): JsonObject {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(where, 'must be an object');
+    return value as JsonObject;
+  }
+
+  string(value: unknown, where: string): string {
+    if (typeof value !== 'string') this.fail(where, `must be a string, not ${describe(value)}`);
+    return value;
+  }
+
+  integer(value: unknown, where: string, minimum: number): number {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+      this.fail(where, `must be an integer, not ${describe(value)}`);
+    }
+    if (value < minimum) this.fail(where, `must be at least ${minimum}, not ${value}`);
+    return value;
+  }
+
+  boolean(value: unknown, where: string): boolean {
+    if (typeof value !== 'boolean') this.fail(where, `must be true or false, not ${describe(value)}`);
+    return value;
+  }
+
+  stringList(value: unknown, where: string, unique: boolean): string[] {
+    if (!Array.isArray(value)) this.fail(where, `must be a list, not ${describe(value)}`);
+    value.forEach((item, index) => this.string(item, `${where}[${index}]`));
+    if (unique && new Set(value).size !== value.length) this.fail(where, 'lists a value twice');
+    return value as string[];
+  }
+
+  optionalPeriod(container: JsonObject, field: 'x-tuf-on-ci-expiry-period' | 'x-tuf-on-ci-signing-period', where: string): void {
+    if (field in container) this.integer(container[field], `${where}${field}`, 1);
+  }
+
+  hashes(value: unknown, where: string): void {
+    const hashes = this.object(value, where);
+    const names = Object.keys(hashes);
+    if (names.length === 0) this.fail(where, 'lists no hash');
+    for (const name of names) {
+      const digest = this.string(hashes[name], `${where}.${name}`);
+      if (!/^[0-9a-f]+$/.test(digest)) this.fail(`${where}.${name}`, 'must be lower-case hex');
+    }
+  }
+
+  roleKeys(value: unknown, where: string): RoleKeys {
+    const role = this.object(value, where);
+    this.stringList(role.keyids, `${where}.keyids`, true);
+    this.integer(role.threshold, `${where}.threshold`, 1);
+    this.optionalPeriod(role, 'x-tuf-on-ci-expiry-period', `${where}.`);
+    this.optionalPeriod(role, 'x-tuf-on-ci-signing-period', `${where}.`);
+    return role as unknown as RoleKeys;
+  }
+
+  keys(value: unknown, where: string): void {
+    const keys = this.object(value, where);
+    for (const keyid of Object.keys(keys)) this.object(keys[keyid], `${where}.${keyid}`);
+  }
+
+  metaFiles(value: unknown, where: string): void {
+    const meta = this.object(value, where);
+    for (const name of Object.keys(meta)) {
+      const entry = this.object(meta[name], `${where}["${name}"]`);
+      this.integer(entry.version, `${where}["${name}"].version`, 1);
+      if ('length' in entry) this.integer(entry.length, `${where}["${name}"].length`, 0);
+      if ('hashes' in entry) this.hashes(entry.hashes, `${where}["${name}"].hashes`);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'number') return String(value);
+  return `a ${typeof value}`;
+}
+
+/**
+ * Parses and checks one metadata file. `expectedType` is the type its file name implies; a file
+ * holding another type is an error (a targets file renamed to snapshot.json must not pass).
+ */
+export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, expectedType: K): Metadata<SignedByType[K]> {
+  const check: Checker = new Checker(file);
+  const document = check.object(parseJson(bytes, file), '');
+  if (!Array.isArray(document.signatures)) check.fail('signatures', 'must be a list');
+  const signatures = document.signatures as unknown[];
+  const seen = new Set<string>();
+  signatures.forEach((entry, index) => {
+    const signature = check.object(entry, `signatures[${index}]`);
+    const keyid = check.string(signature.keyid, `signatures[${index}].keyid`);
+    const sig = check.string(signature.sig, `signatures[${index}].sig`);
+    if (sig !== '' && !/^[0-9a-fA-F]+$/.test(sig)) check.fail(`signatures[${index}].sig`, 'must be hex');
+    // python-tuf rejects this too; counting it once would hide a malformed file.
+    if (seen.has(keyid)) check.fail('signatures', `has two entries for key ${keyid}`);
+    seen.add(keyid);
+  });
+
+  const signed = check.object(document.signed, 'signed');
+  const type = check.string(signed._type, 'signed._type');
+  if (type !== expectedType) check.fail('signed._type', `is "${type}" where "${expectedType}" was expected`);
+  const spec = check.string(signed.spec_version, 'signed.spec_version');
+  if (!/^1\.\d+(\.\d+)?$/.test(spec)) check.fail('signed.spec_version', `"${spec}" is not a 1.x specification version`);
+  check.integer(signed.version, 'signed.version', 1);
+  const expiresText = check.string(signed.expires, 'signed.expires');
+  const expires = parseExpires(expiresText);
+  if (!expires) check.fail('signed.expires', `"${expiresText}" is not a date of the form 2030-01-01T00:00:00Z`);
+  check.optionalPeriod(signed, 'x-tuf-on-ci-expiry-period', 'signed.');
+  check.optionalPeriod(signed, 'x-tuf-on-ci-signing-period', 'signed.');
+
+  switch (expectedType) {
+    case 'root':
+      checkRoot(check, signed);
+      break;
+    case 'targets':
+      checkTargets(check, signed);
+      break;
+    case 'snapshot':
+      check.metaFiles(signed.meta, 'signed.meta');
+      break;
+    case 'timestamp': {
+      check.metaFiles(signed.meta, 'signed.meta');
+      const names = Object.keys(signed.meta as JsonObject);
+      if (names.length !== 1 || names[0] !== 'snapshot.json') check.fail('signed.meta', 'must list exactly snapshot.json');
+      break;
+    }
+  }
+
+  return {
+    file,
+    bytes,
+    document,
+    signed: signed as unknown as SignedByType[K],
+    signatures: signatures as Signature[],
+    expires,
+  };
+}
+
+function checkRoot(check: Checker, signed: JsonObject): void {
+  if ('consistent_snapshot' in signed) check.boolean(signed.consistent_snapshot, 'signed.consistent_snapshot');
+  check.keys(signed.keys, 'signed.keys');
+  const roles = check.object(signed.roles, 'signed.roles');
+  for (const name of TOP_LEVEL_ROLES) {
+    if (!(name in roles)) check.fail('signed.roles', `has no "${name}" role`);
+    check.roleKeys(roles[name], `signed.roles.${name}`);
+  }
+  for (const name of Object.keys(roles)) {
+    if (!(TOP_LEVEL_ROLES as readonly string[]).includes(name)) check.fail('signed.roles', `has an unknown role "${name}"`);
+  }
+}
+
+function checkTargets(check: Checker, signed: JsonObject): void {
+  const targets = check.object(signed.targets, 'signed.targets');
+  for (const path of Object.keys(targets)) {
+    const where = `signed.targets["${path}"]`;
+    const entry = check.object(targets[path], where);
+    check.integer(entry.length, `${where}.length`, 0);
+    check.hashes(entry.hashes, `${where}.hashes`);
+    if ('custom' in entry) check.object(entry.custom, `${where}.custom`);
+  }
+  if (!('delegations' in signed)) return;
+  const delegations = check.object(signed.delegations, 'signed.delegations');
+  check.keys(delegations.keys, 'signed.delegations.keys');
+  if (!Array.isArray(delegations.roles)) check.fail('signed.delegations.roles', 'must be a list');
+  const names = new Set<string>();
+  delegations.roles.forEach((value: unknown, index: number) => {
+    const where = `signed.delegations.roles[${index}]`;
+    const role = check.object(value, where);
+    const name = check.string(role.name, `${where}.name`);
+    const problem = roleNameProblem(name);
+    if (problem) check.fail(`${where}.name`, problem);
+    if (names.has(name)) check.fail('signed.delegations.roles', `delegates "${name}" twice`);
+    names.add(name);
+    check.roleKeys(role, where);
+    check.boolean(role.terminating, `${where}.terminating`);
+    if ('paths' in role && 'path_hash_prefixes' in role) check.fail(where, 'has both paths and path_hash_prefixes');
+    if ('paths' in role) check.stringList(role.paths, `${where}.paths`, false);
+    if ('path_hash_prefixes' in role) {
+      const prefixes = check.stringList(role.path_hash_prefixes, `${where}.path_hash_prefixes`, false);
+      for (const prefix of prefixes) if (!/^[0-9a-f]*$/.test(prefix)) check.fail(`${where}.path_hash_prefixes`, 'must be lower-case hex');
+    }
+  });
+}
+
+/**
+ * Why a delegated role name is unusable, or null. The name becomes a file name
+ * (`metadata/<name>.json`) and a directory under `targets/`, so it must not escape them.
+ */
+export function roleNameProblem(name: string): string | null {
+  if ((TOP_LEVEL_ROLES as readonly string[]).includes(name)) return `"${name}" is a top-level role name`;
+  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name) || name.startsWith('.')) {
+    return `"${name}" is not a usable role name (it becomes metadata/<name>.json)`;
+  }
+  return null;
+}
+
+/** Why a target path is unsafe, or null: it must stay inside targets/ on every platform. */
+export function targetPathProblem(path: string): string | null {
+  if (path === '') return 'is empty';
+  if (path.startsWith('/')) return 'is absolute';
+  if (path.includes('\\') || path.includes('\0')) return 'contains a backslash or NUL';
+  const segments = path.split('/');
+  if (segments.some((segment) => segment === '..' || segment === '.')) return 'contains a "." or ".." segment';
+  if (segments.some((segment) => segment === '')) return 'contains an empty segment';
+  return null;
+}
+
+/** The role's own expiry and signing periods (days), where tuf-on-ci keeps them. */
+export function rolePeriods(
+  role: string,
+  signed: Signed,
+  root: RootSigned | undefined,
+): { expiryDays: number | undefined; signingDays: number | undefined } {
+  const holder: { 'x-tuf-on-ci-expiry-period'?: number; 'x-tuf-on-ci-signing-period'?: number } | undefined =
+    role === 'snapshot' || role === 'timestamp' ? root?.roles[role] : signed;
+  return {
+    expiryDays: holder?.['x-tuf-on-ci-expiry-period'],
+    signingDays: holder?.['x-tuf-on-ci-signing-period'],
+  };
+}

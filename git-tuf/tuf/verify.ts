@@ -1,0 +1,125 @@
+/**
+ * Threshold verification (spec §5.3.4, §5.4.3, …). It returns what happened rather than throwing,
+ * so `status` can report who signed and who is missing while hooks enforce `met`.
+ */
+import { GitTufError } from '../errors.js';
+import { canonicalJson } from './canonical.js';
+import { computeKeyid, parsePublicKey, type PublicKey } from './keys.js';
+import type { JsonObject, Metadata, RoleKeys } from './metadata.js';
+
+/** A delegator's keys, parsed once. Unusable keys are kept with the reason, for reporting. */
+export class KeyRing {
+  private readonly parsed = new Map<string, PublicKey | GitTufError>();
+
+  constructor(readonly keys: Record<string, JsonObject>) {}
+
+  get(keyid: string): PublicKey | GitTufError | undefined {
+    if (!Object.hasOwn(this.keys, keyid)) return undefined;
+    let key = this.parsed.get(keyid);
+    if (!key) {
+      try {
+        key = parsePublicKey(keyid, this.keys[keyid]);
+      } catch (error) {
+        key = error instanceof GitTufError ? error : new GitTufError('key', `key ${keyid}: ${String(error)}`);
+      }
+      this.parsed.set(keyid, key);
+    }
+    return key;
+  }
+
+  /** Keyids whose stored id is not the sha256 of the key (a warning: real repositories have them). */
+  keyidMismatches(keyids: Iterable<string>): string[] {
+    const mismatched: string[] = [];
+    for (const keyid of keyids) {
+      if (Object.hasOwn(this.keys, keyid) && computeKeyid(this.keys[keyid]) !== keyid) mismatched.push(keyid);
+    }
+    return mismatched;
+  }
+}
+
+/** One set of keys with a threshold that a payload must satisfy. */
+export interface Authority {
+  /** What the authority is, for messages: `root v13`, `targets`, … */
+  label: string;
+  role: RoleKeys;
+  ring: KeyRing;
+}
+
+export interface SignatureReport {
+  threshold: number;
+  /** Distinct keys of the role with a valid signature. */
+  signed: PublicKey[];
+  /** Keys of the role that have not (validly) signed; one entry per distinct key. */
+  missing: PublicKey[];
+  /** Keys of the role whose non-empty signature does not verify. */
+  invalid: PublicKey[];
+  /** Role keyids that are absent from the key list or unusable (unknown keytype, bad key). */
+  unusable: { keyid: string; reason: string }[];
+  met: boolean;
+}
+
+export function canonicalSigned(metadata: Metadata): Buffer {
+  return canonicalJson(metadata.signed);
+}
+
+/**
+ * Checks the signatures on `metadata` against one authority. Keys are counted by public-key
+ * identity: the same key listed under two keyids counts once, and so does a repeated keyid.
+ */
+export function checkSignatures(metadata: Metadata, authority: Authority, payload = canonicalSigned(metadata)): SignatureReport {
+  const byKeyid = new Map(metadata.signatures.map((signature) => [signature.keyid, signature.sig]));
+  const signedIdentities = new Set<string>();
+  const signed: PublicKey[] = [];
+  const invalid: PublicKey[] = [];
+  const unusable: { keyid: string; reason: string }[] = [];
+  const roleKeys: PublicKey[] = [];
+
+  for (const keyid of new Set(authority.role.keyids)) {
+    const key = authority.ring.get(keyid);
+    if (key === undefined) {
+      unusable.push({ keyid, reason: `key ${keyid} is listed for the role but not defined` });
+      continue;
+    }
+    if (key instanceof GitTufError) {
+      unusable.push({ keyid, reason: key.message });
+      continue;
+    }
+    roleKeys.push(key);
+    const sig = byKeyid.get(keyid);
+    if (!sig) continue;
+    if (!key.verify(payload, sig)) {
+      invalid.push(key);
+      continue;
+    }
+    if (!signedIdentities.has(key.identity)) {
+      signedIdentities.add(key.identity);
+      signed.push(key);
+    }
+  }
+
+  const missingIdentities = new Set<string>();
+  const missing = roleKeys.filter((key) => {
+    if (signedIdentities.has(key.identity) || missingIdentities.has(key.identity)) return false;
+    missingIdentities.add(key.identity);
+    return true;
+  });
+  return { threshold: authority.role.threshold, signed, missing, invalid, unusable, met: signed.length >= authority.role.threshold };
+}
+
+/**
+ * Keyids with a non-empty signature that no authority recognises: signatures by keys that are
+ * not signers of the role. Clients ignore them, but they mean someone signed the wrong role.
+ */
+export function foreignSignatures(metadata: Metadata, authorities: Authority[]): string[] {
+  return metadata.signatures
+    .filter((signature) => signature.sig !== '')
+    .map((signature) => signature.keyid)
+    .filter((keyid) => !authorities.some((authority) => authority.role.keyids.includes(keyid)));
+}
+
+/** How a key is named to people: its owner's handle, "online key", or a short keyid. */
+export function keyLabel(key: PublicKey): string {
+  if (key.owner) return key.owner;
+  if (key.onlineUri) return `online key ${key.keyid.slice(0, 8)}`;
+  return `key ${key.keyid.slice(0, 8)}`;
+}
