@@ -1,0 +1,267 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { GitTufError } from '../git-tuf/errors.js';
+import { CatFile } from '../git-tuf/git/cat-file.js';
+import { gitOutput, runGit } from '../git-tuf/git/exec.js';
+import { GitRepository, type TreeEntry } from '../git-tuf/git/repository.js';
+import { commitFiles, git, gitEnv, initRepo, tempDir } from './helpers/git.js';
+
+const formats = ['sha1', 'sha256'] as const;
+const oidLength = { sha1: 40, sha256: 64 };
+
+async function rejects(promise: Promise<unknown>, code: string): Promise<GitTufError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.instance(error, GitTufError);
+    assert.is((error as GitTufError).code, code, (error as Error).message);
+    return error as GitTufError;
+  }
+  assert.unreachable(`expected a rejection with code ${code}`);
+  throw new Error('unreachable');
+}
+
+const byPath = (a: TreeEntry, b: TreeEntry) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+test('runGit forces the environment and gitOutput reports argv and stderr', async () => {
+  const dir = initRepo(tempDir('git-tuf-exec'));
+  const env = await gitOutput(['var', 'GIT_COMMITTER_IDENT'], { cwd: dir, env: { LC_ALL: 'de_DE.UTF-8' } });
+  assert.match(env, /^Test Committer <committer@example.com>/);
+  const shown = await runGit(['-c', 'alias.envdump=!env', 'envdump'], { cwd: dir, env: { LC_ALL: 'de_DE.UTF-8', GIT_NO_REPLACE_OBJECTS: '0' } });
+  const vars = shown.stdout.toString('utf8');
+  assert.match(vars, /^LC_ALL=C$/m);
+  assert.match(vars, /^GIT_NO_REPLACE_OBJECTS=1$/m);
+  assert.match(vars, /^GIT_TERMINAL_PROMPT=0$/m);
+  const input = await gitOutput(['hash-object', '--stdin'], { cwd: dir, input: Buffer.from('abc') });
+  assert.is(input, 'f2ba8f84ab5c1bce84a7b441cb1959cfc7093b7f');
+  const error = await rejects(gitOutput(['rev-parse', '--verify', 'no such ref'], { cwd: dir }), 'git');
+  assert.match(error.message, /git rev-parse --verify "no such ref" failed: fatal: /);
+});
+
+for (const format of formats) {
+  test(`[${format}] listTree lists odd names, modes, symlinks and submodules`, async () => {
+    const dir = initRepo(tempDir('git-tuf-tree'), { objectFormat: format });
+    const files: Record<string, string> = {
+      'targets/plain.txt': 'plain',
+      'targets/with space.txt': 'space',
+      'targets/ünïcødé ✓.txt': 'unicode',
+      'targets/new\nline': 'newline',
+      'targets/tab\there': 'tab',
+      'targets/quote"\'s\\.txt': 'quotes',
+      'targets/a/b/deep.bin': 'deep content',
+      'targets/role.name/x': 'dotted role',
+      'targets/empty': '',
+      'targetsX/not-included': 'sibling',
+      'top.txt': 'top',
+    };
+    commitFiles(dir, files, 'files');
+    chmodSync(path.join(dir, 'targets/plain.txt'), 0o755);
+    symlinkSync('../top.txt', path.join(dir, 'targets/link'));
+    const first = commitFiles(dir, {}, 'symlink and mode');
+    git(dir, 'update-index', '--add', '--cacheinfo', `160000,${first},targets/sub`);
+    git(dir, 'commit', '-q', '-m', 'submodule');
+    const head = git(dir, 'rev-parse', 'HEAD');
+    assert.is(head.length, oidLength[format]);
+
+    const repo = await GitRepository.open(dir);
+    const entries = await repo.listTree(head, 'targets');
+    const expected: TreeEntry[] = [];
+    for (const [name, content] of Object.entries(files)) {
+      if (!name.startsWith('targets/')) continue;
+      const mode = name === 'targets/plain.txt' ? '100755' : '100644';
+      expected.push({ path: name.slice(8), mode, type: 'blob', oid: git(dir, 'rev-parse', `${head}:${name}`), size: Buffer.byteLength(content) });
+    }
+    expected.push({ path: 'link', mode: '120000', type: 'blob', oid: git(dir, 'rev-parse', `${head}:targets/link`), size: 10 });
+    expected.push({ path: 'sub', mode: '160000', type: 'commit', oid: first, size: null });
+    assert.equal([...entries].sort(byPath), expected.sort(byPath));
+    for (const entry of entries) assert.is(entry.oid.length, oidLength[format]);
+
+    assert.equal(await repo.listTree(head, 'targets/'), entries, 'trailing slash');
+    assert.equal(await repo.listTree(head, 'nope'), [], 'absent dir');
+    assert.equal(await repo.listTree(head, 'top.txt'), [], 'a file is no dir');
+    assert.equal(await repo.listTree(head, 'targ'), [], 'a prefix of a dir is no dir');
+    assert.equal(await repo.listTree(first, 'targets/a'), [{ path: 'b/deep.bin', mode: '100644', type: 'blob', oid: git(dir, 'rev-parse', `${head}:targets/a/b/deep.bin`), size: 12 }]);
+    const all = await repo.listTree(head, '');
+    assert.is(all.length, entries.length + 2);
+    assert.ok(all.some((entry) => entry.path === 'targetsX/not-included'));
+    await rejects(repo.listTree('0'.repeat(oidLength[format]), 'targets'), 'git');
+    await rejects(repo.listTree('--output=x', 'targets'), 'missing-ref');
+    repo.close();
+  });
+
+  test(`[${format}] resolveCommit, mergeBase, currentBranch, config, remotes`, async () => {
+    const dir = initRepo(tempDir('git-tuf-refs'), { objectFormat: format });
+    const base = commitFiles(dir, { a: '1' }, 'base', '2024-01-01T00:00:00Z');
+    git(dir, 'checkout', '-q', '-b', 'sign/event');
+    const side = commitFiles(dir, { b: '2' }, 'side');
+    git(dir, 'checkout', '-q', 'main');
+    const main = commitFiles(dir, { c: '3' }, 'main');
+    git(dir, 'checkout', '-q', '--orphan', 'unrelated');
+    const orphan = commitFiles(dir, { d: '4' }, 'orphan');
+    git(dir, 'checkout', '-q', 'main');
+    git(dir, 'tag', '-a', '-m', 'annotated', 'v1', base);
+
+    const repo = await GitRepository.open(dir);
+    assert.is(await repo.resolveCommit('main'), main);
+    assert.is(await repo.resolveCommit('refs/heads/sign/event'), side);
+    assert.is(await repo.resolveCommit('v1'), base, 'annotated tag peels to its commit');
+    assert.is(await repo.resolveCommit(side.slice(0, 12)), side);
+    assert.is(await repo.resolveCommit('nope'), null);
+    assert.is(await repo.resolveCommit('main~5'), null);
+    assert.is(await repo.resolveCommit(git(dir, 'rev-parse', 'main:a')), null, 'a blob is no commit');
+    assert.is(await repo.resolveCommit('--all'), null);
+    assert.is(await repo.resolveCommit(''), null);
+
+    assert.is(await repo.mergeBase('main', 'sign/event'), base);
+    assert.is(await repo.mergeBase(side, main), base);
+    assert.is(await repo.mergeBase('main', 'unrelated'), null);
+    assert.is(await repo.mergeBase(orphan, orphan), orphan);
+    await rejects(repo.mergeBase('main', 'nope'), 'git');
+
+    assert.is(await repo.currentBranch(), 'main');
+    git(dir, 'checkout', '-q', 'sign/event');
+    assert.is(await repo.currentBranch(), 'sign/event');
+    git(dir, 'checkout', '-q', '--detach', 'main');
+    assert.is(await repo.currentBranch(), null);
+
+    assert.is(await repo.config('user.name'), 'Test User');
+    assert.is(await repo.config('no.such-key'), null);
+    assert.is(await repo.config('nosection'), null);
+    git(dir, 'config', 'git-tuf.value', 'with spaces ✓');
+    assert.is(await repo.config('git-tuf.value'), 'with spaces ✓');
+
+    assert.equal(await repo.remotes(), []);
+    git(dir, 'remote', 'add', 'origin', 'https://example.com/a.git');
+    git(dir, 'remote', 'add', 'upstream', '/tmp/nowhere');
+    assert.equal((await repo.remotes()).sort(), ['origin', 'upstream']);
+    repo.close();
+  });
+
+  test(`[${format}] open() finds the top from subdirectories, bare repositories and worktrees`, async () => {
+    const dir = initRepo(tempDir('git-tuf-open'), { objectFormat: format });
+    const real = realpathSync(dir);
+    commitFiles(dir, { 'metadata/root.json': '{}', 'targets/a/b/c.txt': 'c' }, 'init');
+    for (const sub of ['.', 'metadata', 'targets/a/b']) {
+      const repo = await GitRepository.open(path.join(dir, sub));
+      assert.is(repo.root, real, sub);
+      assert.is(repo.commonDir, path.join(real, '.git'), sub);
+      assert.ok(path.isAbsolute(repo.commonDir));
+    }
+    const inGitDir = await GitRepository.open(path.join(dir, '.git', 'refs'));
+    assert.is(inGitDir.commonDir, path.join(real, '.git'));
+    assert.is(inGitDir.root, path.join(real, '.git'));
+
+    const bare = tempDir('git-tuf-bare');
+    git(bare, 'clone', '-q', '--bare', dir, 'remote.git');
+    const bareDir = path.join(realpathSync(bare), 'remote.git');
+    const bareRepo = await GitRepository.open(bareDir);
+    assert.is(bareRepo.root, bareDir);
+    assert.is(bareRepo.commonDir, bareDir);
+    const head = await bareRepo.resolveCommit('main');
+    assert.ok(head !== null);
+    assert.is((await bareRepo.listTree(head, 'targets')).length, 1);
+    bareRepo.close();
+
+    const worktree = path.join(realpathSync(tempDir('git-tuf-wt')), 'wt');
+    git(dir, 'worktree', 'add', '-q', '-b', 'sign/x', worktree);
+    mkdirSync(path.join(worktree, 'deeper'));
+    const wt = await GitRepository.open(path.join(worktree, 'deeper'));
+    assert.is(wt.root, worktree);
+    assert.is(wt.commonDir, path.join(real, '.git'));
+    assert.is(await wt.currentBranch(), 'sign/x');
+  });
+
+  test(`[${format}] readBlobs of many blobs equals individual reads; errors reject without desynchronising`, async () => {
+    const dir = initRepo(tempDir('git-tuf-blobs'), { objectFormat: format });
+    const files: Record<string, Buffer> = {};
+    let seed = 1;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 3000; i++) {
+      // Mostly small, some empty, a few larger than a pipe chunk, all different.
+      const size = i % 500 === 7 ? 200_000 + i : i % 97 === 0 ? 0 : random() % 3000;
+      const content = Buffer.alloc(size + 4);
+      content.writeUInt32BE(i);
+      for (let j = 4; j < content.length; j++) content[j] = random() & 0xff;
+      // Headers and newlines inside content must not confuse the parser.
+      if (i % 3 === 0 && content.length > 60) content.write(`${'a'.repeat(40)} blob 12\n`, 8);
+      files[`targets/${i}.bin`] = content;
+    }
+    files['targets/big.bin'] = Buffer.alloc(3 * 1024 * 1024, 'x\n');
+    const head = commitFiles(dir, files, 'many');
+    const repo = await GitRepository.open(dir);
+    const entries = (await repo.listTree(head, 'targets')).sort(byPath);
+    assert.is(entries.length, 3001);
+    const oids = entries.map((entry) => entry.oid);
+    oids.push(oids[0]!, oids[5]!); // duplicates are fine
+    const many = await repo.readBlobs(oids);
+    assert.is(many.length, oids.length);
+    for (let i = 0; i < entries.length; i++) {
+      const expected = files[`targets/${entries[i]!.path}`]!;
+      assert.ok(many[i]!.equals(expected), entries[i]!.path);
+      assert.is(entries[i]!.size, expected.length);
+    }
+    for (let i = 0; i < oids.length; i += 7) assert.ok((await repo.readBlob(oids[i]!)).equals(many[i]!));
+    assert.equal(await repo.readBlobs([]), []);
+
+    // Concurrent requests are answered in order.
+    const [a, b, c] = await Promise.all([repo.readBlobs(oids.slice(0, 500)), repo.readBlob(oids[700]!), repo.readBlobs(oids.slice(1000, 1300))]);
+    assert.ok(a.every((content, i) => content.equals(many[i]!)));
+    assert.ok(b.equals(many[700]!));
+    assert.ok(c.every((content, i) => content.equals(many[1000 + i]!)));
+
+    const missing = 'f'.repeat(oidLength[format]);
+    const error = await rejects(repo.readBlob(missing), 'git');
+    assert.match(error.message, missing);
+    await rejects(repo.readBlobs([oids[1]!, missing, oids[2]!]), 'git');
+    await rejects(repo.readBlob(git(dir, 'rev-parse', `${head}:targets`)), 'git'); // a tree is no blob
+    await rejects(repo.readBlob(head), 'git');
+    await rejects(repo.readBlob('HEAD:targets/1.bin'), 'git'); // only object ids
+    await rejects(repo.readBlob(`${oids[1]}\n${oids[2]}`), 'git');
+    assert.ok((await repo.readBlob(oids[3]!)).equals(many[3]!), 'still in sync after errors');
+
+    repo.close();
+    assert.ok((await repo.readBlob(oids[4]!)).equals(many[4]!), 'usable again after close');
+    repo.close();
+  });
+}
+
+test('open() outside a repository and on a missing directory: not-a-repo', async () => {
+  const outside = tempDir('git-tuf-outside');
+  const error = await rejects(GitRepository.open(outside), 'not-a-repo');
+  assert.is(error.message, `not a git repository: ${outside}`);
+  assert.is(error.hint, 'run git tuf inside a clone of the TUF repository');
+  await rejects(GitRepository.open(path.join(outside, 'no', 'such', 'dir')), 'not-a-repo');
+});
+
+test('CatFile close() rejects pending reads; a closed or failing reader does not hang', async () => {
+  const dir = initRepo(tempDir('git-tuf-catfile'));
+  commitFiles(dir, { a: 'a' }, 'a');
+  const oid = git(dir, 'rev-parse', 'HEAD:a');
+  const reader = new CatFile(dir);
+  const pending = reader.readMany(Array.from({ length: 2000 }, () => oid));
+  reader.close();
+  await rejects(pending, 'git');
+  assert.is((await reader.read(oid)).toString(), 'a');
+  reader.close();
+  const notRepo = new CatFile(tempDir('git-tuf-catfile-none'));
+  await rejects(notRepo.read(oid), 'git');
+});
+
+test('an idle cat-file does not keep node alive, a pending read does', () => {
+  const dir = initRepo(tempDir('git-tuf-alive'));
+  commitFiles(dir, { a: 'hello' }, 'a');
+  const oid = git(dir, 'rev-parse', 'HEAD:a');
+  const module = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../git-tuf/git/repository.js');
+  const script = `const { GitRepository } = await import(${JSON.stringify(module)});
+    const repo = await GitRepository.open(${JSON.stringify(dir)});
+    console.log((await repo.readBlob(${JSON.stringify(oid)})).toString());`;
+  // No close(): the process must still exit by itself (the timeout only guards against a hang).
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: gitEnv, encoding: 'utf8', timeout: 60_000 });
+  assert.is(out, 'hello\n');
+});
+
+test.run();
