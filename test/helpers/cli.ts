@@ -23,7 +23,7 @@ export interface CliResult {
 export function gitTuf(cwd: string, args: string[], env: Record<string, string | undefined> = {}): CliResult {
   const result = spawnSync('git', ['tuf', ...args], {
     cwd,
-    env: { ...gitEnv, PATH: `${binDir}${path.delimiter}${gitEnv.PATH ?? ''}`, NO_COLOR: '1', ...env },
+    env: { ...gitEnv, PATH: `${binDir}${path.delimiter}${gitEnv.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: undefined, ...env },
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });
