@@ -5,7 +5,7 @@
  */
 import { DAY_MS } from '../tuf/expires.js';
 import type { Metadata, RootSigned } from '../tuf/metadata.js';
-import { artifactChanges, checkArtifacts, type ArtifactIssue } from '../repo/artifacts.js';
+import { ARTIFACT_HINTS, artifactChanges, checkArtifacts, unreadableTargetsRoles, type ArtifactIssue } from '../repo/artifacts.js';
 import { authoritiesFor, isOnlineRole, roleOrder, strayProblems } from '../repo/check-repository.js';
 import { problem, resultOf, sortProblems, type ArtifactChange, type Change, type Problem, type RoleStatus } from '../repo/report.js';
 import { checkRootChain, historyFile } from '../repo/root-chain.js';
@@ -103,7 +103,7 @@ function artifactProblems(issues: ArtifactIssue[]): Problem[] {
       outOfDate.set(issue.role, [...(outOfDate.get(issue.role) ?? []), issue]);
     } else {
       const level = issue.kind === 'shadowed' ? 'warning' : 'error';
-      problems.push(problem(level, issue.message, { role: issue.role, file: `targets/${issue.path}`, hint: 'remove it or fix the delegation' }));
+      problems.push(problem(level, issue.message, { role: issue.role, file: `targets/${issue.path}`, hint: ARTIFACT_HINTS[issue.kind] }));
     }
   }
   for (const [role, list] of outOfDate) {
@@ -145,7 +145,8 @@ export function checkEvent(event: RepositoryState, knownGood: RepositoryState, a
     roles.push(status);
   }
 
-  const problems = [...artifactProblems(checkArtifacts(event)), ...strayProblems(event, roleOrder(event))];
+  const artifactsCheckable = unreadableTargetsRoles(event).length === 0;
+  const problems = [...(artifactsCheckable ? artifactProblems(checkArtifacts(event)) : []), ...strayProblems(event, roleOrder(event))];
   problems.push(...historyRewrites(event, knownGood, changes.get('root') !== 'unchanged'));
   const invitations = [...event.invites].map(([signer, invited]) => ({ signer, roles: invited }));
   for (const invitation of invitations) {

@@ -26,6 +26,25 @@ export function targetsSignedOf(state: RepositoryState): (role: string) => Targe
   return (role) => state.roles.get(role)?.metadata?.signed as TargetsSigned | undefined;
 }
 
+/** How to fix each kind of issue. */
+export const ARTIFACT_HINTS: Record<ArtifactIssueKind, string> = {
+  unsafe: 'artifacts must be regular files at safe paths inside targets/: remove it',
+  unlisted: 'run git tuf update in a signing event',
+  differs: 'run git tuf update in a signing event',
+  'no-file': 'run git tuf update in a signing event',
+  'not-delegated': 'move the artifact, or change the delegation paths',
+  shadowed: 'remove the entry that clients never read',
+};
+
+/**
+ * The targets roles whose metadata is unreadable. Artifacts cannot be matched against metadata
+ * that did not parse; reporting every artifact as unlisted would bury the one real error.
+ */
+export function unreadableTargetsRoles(state: RepositoryState): string[] {
+  const roles = ['targets', ...delegationTree(targetsSignedOf(state)).keys()];
+  return roles.filter((role) => state.roles.get(role)?.error !== undefined || (role === 'targets' && !state.roles.has(role)));
+}
+
 export function checkArtifacts(state: RepositoryState): ArtifactIssue[] {
   const signedOf = targetsSignedOf(state);
   const issues: ArtifactIssue[] = [];

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { delegationTree } from '../tuf/delegation.js';
 import type { MetaFile, Metadata, RootSigned, SnapshotSigned, TimestampSigned } from '../tuf/metadata.js';
 import type { Authority } from '../tuf/verify.js';
-import { checkArtifacts, targetsSignedOf } from './artifacts.js';
+import { ARTIFACT_HINTS, checkArtifacts, targetsSignedOf, unreadableTargetsRoles } from './artifacts.js';
 import { problem, resultOf, sortProblems, type Problem, type RoleStatus } from './report.js';
 import { checkRootChain } from './root-chain.js';
 import { delegatedAuthority, expiryFacts, rootAuthority, roleStatus, unmetMessage, verifySignatures } from './roles.js';
@@ -88,7 +88,7 @@ function checkRole(state: RepositoryState, role: string, at: Date): RoleStatus {
       problem('error', `${role} expired at ${facts.expires}`, {
         role,
         file,
-        hint: online ? 'run git tuf publish to re-sign it' : `start a signing event that renews ${role} (git tuf events)`,
+        hint: online ? 'run git tuf publish to re-sign it' : `renew ${role} in a signing event`,
       }),
     );
   }
@@ -151,10 +151,11 @@ export function checkRepository(state: RepositoryState, at: Date): RepositoryChe
   }
 
   const problems: Problem[] = [];
-  for (const issue of checkArtifacts(state)) {
-    const level = issue.kind === 'shadowed' ? 'warning' : 'error';
-    const hint = issue.kind === 'unsafe' || issue.kind === 'not-delegated' ? 'remove it or fix the delegation' : 'run git tuf update in a signing event';
-    problems.push(problem(level, issue.message, { role: issue.role, file: `targets/${issue.path}`, hint }));
+  if (unreadableTargetsRoles(state).length === 0) {
+    for (const issue of checkArtifacts(state)) {
+      const level = issue.kind === 'shadowed' ? 'warning' : 'error';
+      problems.push(problem(level, issue.message, { role: issue.role, file: `targets/${issue.path}`, hint: ARTIFACT_HINTS[issue.kind] }));
+    }
   }
   problems.push(...strayProblems(state, order));
   return { roles, problems };

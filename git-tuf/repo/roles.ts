@@ -4,7 +4,7 @@
  */
 import { DAY_MS, formatExpires } from '../tuf/expires.js';
 import { rolePeriods, type Metadata, type RootSigned, type TargetsSigned } from '../tuf/metadata.js';
-import { canonicalSigned, checkSignatures, foreignSignatures, KeyRing, keyLabel, type Authority } from '../tuf/verify.js';
+import { checkSignatures, signedPayload, foreignSignatures, KeyRing, keyLabel, type Authority } from '../tuf/verify.js';
 import { problem, sortProblems, type Problem, type RoleStatus, type SignerSet } from './report.js';
 
 const rings = new WeakMap<object, KeyRing>();
@@ -44,7 +44,7 @@ export interface SignatureOutcome {
  * mismatches; leaves the meaning of an unmet threshold to the caller.
  */
 export function verifySignatures(role: string, metadata: Metadata, authorities: Authority[]): SignatureOutcome {
-  const payload = canonicalSigned(metadata);
+  const payload = signedPayload(metadata);
   const where = { role, file: metadata.file };
   const problems: Problem[] = [];
   const signers: SignerSet[] = [];
@@ -66,6 +66,14 @@ export function verifySignatures(role: string, metadata: Metadata, authorities: 
       problems.push(problem('error', `${role}: ${unusable.reason}`, { ...where, hint: `fix the key in the ${authority.label} metadata` }));
     }
     for (const keyid of authority.ring.keyidMismatches(authority.role.keyids)) keyidMismatches.add(keyid);
+    for (const key of report.repeated) {
+      problems.push(
+        problem('warning', `${metadata.file}: the signature under keyid ${key.keyid.slice(0, 8)} is by a key that already signed under another keyid; a key counts once`, {
+          ...where,
+          hint: `list each key once in ${authority.label}`,
+        }),
+      );
+    }
     signers.push({
       authority: authority.label,
       threshold: report.threshold,
@@ -100,7 +108,8 @@ export function unmetMessage(role: string, signers: SignerSet[]): string {
     .filter((set) => !set.met)
     .map((set) => {
       const who = set.missing.length > 0 ? ` (can sign: ${set.missing.join(', ')})` : '';
-      const whose = set.authority === role ? '' : ` of ${set.authority}'s keys`;
+      // Root versions name the root whose keys are meant; other roles have one authority.
+      const whose = set.authority.startsWith('root v') ? ` of ${set.authority}'s keys` : '';
       return `${role} has ${set.signed.length} of ${set.threshold} required signatures${whose}${who}`;
     })
     .join('; ');

@@ -1,5 +1,5 @@
 /**
- * The root chain (spec §5.3): from the oldest `root_history` entry, each version N+1 must be
+ * The root chain (spec §5.3): from `root_history/1.root.json`, each version N+1 must be
  * signed by a threshold of root N's root keys and of its own, and `root.json` must be the newest
  * entry, byte for byte.
  */
@@ -17,7 +17,7 @@ export interface ChainOutcome {
 }
 
 /**
- * Verifies history entries from `fromVersion` (the oldest entry when undefined) up to root.json.
+ * Verifies history entries from `fromVersion` (1 when undefined) up to root.json.
  * Steps whose signatures are incomplete are errors unless `pendingVersion` names that version
  * (a signing event still collecting root signatures): then they come back in `current` only.
  */
@@ -29,10 +29,12 @@ export function checkRootChain(state: RepositoryState, options: { fromVersion?: 
 
   const versions = [...state.rootHistory.keys()].sort((a, b) => a - b);
   if (versions.length === 0) {
-    problems.push(problem('error', 'metadata/root_history has no root versions', { ...where('metadata/root_history'), hint: `add ${historyFile(root.signed.version)} with the bytes of root.json` }));
+    problems.push(problem('error', 'metadata/root_history has no root versions', { ...where('metadata/root_history'), hint: 'restore every root version from the git history of metadata/root.json' }));
+    return { problems, current: undefined };
   }
   const newest = versions.at(-1) ?? 0;
-  const oldest = options.fromVersion ?? versions[0] ?? root.signed.version;
+  // Root versions start at 1 and every one is kept: history that starts later is a gap.
+  const oldest = options.fromVersion ?? 1;
   const last = Math.max(newest, root.signed.version);
 
   let previous: Metadata<RootSigned> | undefined = options.trusted;
@@ -57,7 +59,7 @@ export function checkRootChain(state: RepositoryState, options: { fromVersion?: 
       previous = undefined;
       continue;
     }
-    // The oldest entry is the trust anchor: it must at least be signed by its own keys.
+    // Version 1 (or the first after a gap) is the trust anchor: it must be signed by its own keys.
     const authorities = previous
       ? [rootAuthority(previous, 'root', `root v${previous.signed.version}`), rootAuthority(metadata, 'root', `root v${version}`)]
       : [rootAuthority(metadata, 'root', `root v${version}`)];

@@ -199,7 +199,7 @@ export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, e
     const sig = check.string(signature.sig, `signatures[${index}].sig`);
     if (sig !== '' && !/^[0-9a-fA-F]+$/.test(sig)) check.fail(`signatures[${index}].sig`, 'must be hex');
     // python-tuf rejects this too; counting it once would hide a malformed file.
-    if (seen.has(keyid)) check.fail('signatures', `has two entries for key ${keyid}`);
+    if (seen.has(keyid)) check.fail('signatures', `has two entries for key ${keyid.slice(0, 8)}`);
     seen.add(keyid);
   });
 

@@ -55,24 +55,32 @@ export interface SignatureReport {
   invalid: PublicKey[];
   /** Role keyids that are absent from the key list or unusable (unknown keytype, bad key). */
   unusable: { keyid: string; reason: string }[];
+  /** Valid signatures that did not count: their key had already signed under another keyid. */
+  repeated: PublicKey[];
   met: boolean;
 }
 
-export function canonicalSigned(metadata: Metadata): Buffer {
-  return canonicalJson(metadata.signed);
+/**
+ * The signed bytes of `metadata`, computed on first use: canonicalizing a large targets file is
+ * the costliest step of a check, and an unsigned file never needs it.
+ */
+export function signedPayload(metadata: Metadata): () => Buffer {
+  let payload: Buffer | undefined;
+  return () => (payload ??= canonicalJson(metadata.signed));
 }
 
 /**
  * Checks the signatures on `metadata` against one authority. Keys are counted by public-key
  * identity: the same key listed under two keyids counts once, and so does a repeated keyid.
  */
-export function checkSignatures(metadata: Metadata, authority: Authority, payload = canonicalSigned(metadata)): SignatureReport {
+export function checkSignatures(metadata: Metadata, authority: Authority, payload = signedPayload(metadata)): SignatureReport {
   const byKeyid = new Map(metadata.signatures.map((signature) => [signature.keyid, signature.sig]));
   const signedIdentities = new Set<string>();
   const signed: PublicKey[] = [];
   const invalid: PublicKey[] = [];
   const unusable: { keyid: string; reason: string }[] = [];
   const roleKeys: PublicKey[] = [];
+  const repeated: PublicKey[] = [];
 
   for (const keyid of new Set(authority.role.keyids)) {
     const key = authority.ring.get(keyid);
@@ -87,11 +95,12 @@ export function checkSignatures(metadata: Metadata, authority: Authority, payloa
     roleKeys.push(key);
     const sig = byKeyid.get(keyid);
     if (!sig) continue;
-    if (!key.verify(payload, sig)) {
+    if (!key.verify(payload(), sig)) {
       invalid.push(key);
       continue;
     }
-    if (!signedIdentities.has(key.identity)) {
+    if (signedIdentities.has(key.identity)) repeated.push(key);
+    else {
       signedIdentities.add(key.identity);
       signed.push(key);
     }
@@ -103,7 +112,7 @@ export function checkSignatures(metadata: Metadata, authority: Authority, payloa
     missingIdentities.add(key.identity);
     return true;
   });
-  return { threshold: authority.role.threshold, signed, missing, invalid, unusable, met: signed.length >= authority.role.threshold };
+  return { threshold: authority.role.threshold, signed, missing, invalid, unusable, repeated, met: signed.length >= authority.role.threshold };
 }
 
 /**
