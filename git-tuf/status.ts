@@ -9,7 +9,8 @@ import { BlobDigests } from './git/blob-digests.js';
 import { GitRepository } from './git/repository.js';
 import { checkRepository } from './repo/check-repository.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from './repo/report.js';
-import { loadState } from './repo/state.js';
+import { changedArtifacts } from './repo/artifacts.js';
+import { digestArtifacts, loadState } from './repo/state.js';
 import { formatExpires } from './tuf/expires.js';
 
 export interface StatusOptions {
@@ -65,7 +66,7 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
     }
     const digests = new BlobDigests(git);
     const event = eventName(ref, await git.remotes());
-    const state = await loadState(git, commit, digests);
+    const state = await loadState(git, commit);
     const base = {
       schema: 'git-tuf-status/1' as const,
       ref,
@@ -74,6 +75,7 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
     };
 
     if (event === null) {
+      await digestArtifacts(state, digests);
       const check = checkRepository(state, at);
       const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
       const result = resultOf(problems);
@@ -99,8 +101,11 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
     if (!knownGoodCommit) {
       throw new GitTufError('missing-ref', `${ref} does not share history with ${main.ref}`, { hint: `start signing events from ${main.ref}` });
     }
-    const knownGood = await loadState(git, knownGoodCommit);
-    const check = checkEvent(state, knownGood, at);
+    const knownGood = await loadState(git, knownGoodCommit, state);
+    // Only what the event changed needs hashing and matching; known good is main's to verify.
+    const scope = changedArtifacts(state, knownGood);
+    await digestArtifacts(state, digests, scope);
+    const check = checkEvent(state, knownGood, at, scope);
     const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
     const result = check.roles.some((role) => role.result === 'invalid') ? 'invalid' : resultOf(problems, check.roles.some((role) => role.result === 'waiting'));
     return {

@@ -5,7 +5,7 @@
  */
 import { DAY_MS } from '../tuf/expires.js';
 import type { Metadata, RootSigned } from '../tuf/metadata.js';
-import { ARTIFACT_HINTS, artifactChanges, checkArtifacts, unreadableTargetsRoles, type ArtifactIssue } from '../repo/artifacts.js';
+import { ARTIFACT_HINTS, artifactChanges, checkArtifacts, unreadableTargetsRoles, type ArtifactIssue, type ArtifactScope } from '../repo/artifacts.js';
 import { authoritiesFor, isOnlineRole, roleOrder, strayProblems } from '../repo/check-repository.js';
 import { problem, resultOf, sortProblems, type ArtifactChange, type Change, type Problem, type RoleStatus } from '../repo/report.js';
 import { checkRootChain, historyFile } from '../repo/root-chain.js';
@@ -120,7 +120,8 @@ function artifactProblems(issues: ArtifactIssue[]): Problem[] {
   return problems;
 }
 
-export function checkEvent(event: RepositoryState, knownGood: RepositoryState, at: Date): EventCheck {
+/** `scope`: the artifact paths to match against metadata (see changedArtifacts); all when undefined. */
+export function checkEvent(event: RepositoryState, knownGood: RepositoryState, at: Date, scope?: ArtifactScope): EventCheck {
   const order = roleOrder(event);
   for (const role of roleOrder(knownGood)) if (!order.includes(role)) order.push(role);
   const changes = new Map(order.map((role) => [role, changeOf(event, knownGood, role)]));
@@ -146,7 +147,7 @@ export function checkEvent(event: RepositoryState, knownGood: RepositoryState, a
   }
 
   const artifactsCheckable = unreadableTargetsRoles(event).length === 0;
-  const problems = [...(artifactsCheckable ? artifactProblems(checkArtifacts(event)) : []), ...strayProblems(event, roleOrder(event))];
+  const problems = [...(artifactsCheckable ? artifactProblems(checkArtifacts(event, scope)) : []), ...strayProblems(event, roleOrder(event))];
   problems.push(...historyRewrites(event, knownGood, changes.get('root') !== 'unchanged'));
   const invitations = [...event.invites].map(([signer, invited]) => ({ signer, roles: invited }));
   for (const invitation of invitations) {

@@ -45,12 +45,16 @@ export function unreadableTargetsRoles(state: RepositoryState): string[] {
   return roles.filter((role) => state.roles.get(role)?.error !== undefined || (role === 'targets' && !state.roles.has(role)));
 }
 
-export function checkArtifacts(state: RepositoryState): ArtifactIssue[] {
+/** Which artifact paths to check (files and metadata entries); everything when omitted. */
+export type ArtifactScope = ReadonlySet<string>;
+
+export function checkArtifacts(state: RepositoryState, scope?: ArtifactScope): ArtifactIssue[] {
   const signedOf = targetsSignedOf(state);
   const issues: ArtifactIssue[] = [];
   const file = (path: string): string => `${TARGETS_DIR}/${path}`;
+  const artifacts = scope ? [...scope].flatMap((path) => state.artifacts.get(path) ?? []) : state.artifacts.values();
 
-  for (const artifact of state.artifacts.values()) {
+  for (const artifact of artifacts) {
     const lookup = lookupTarget(artifact.path, signedOf);
     const owner = lookup.role ?? lookup.expectedRole;
     const unsafe =
@@ -84,7 +88,8 @@ export function checkArtifacts(state: RepositoryState): ArtifactIssue[] {
   for (const role of ['targets', ...tree.keys()]) {
     const signed = signedOf(role);
     if (!signed) continue;
-    for (const path of Object.keys(signed.targets)) {
+    const listed = scope ? [...scope].filter((path) => Object.hasOwn(signed.targets, path)) : Object.keys(signed.targets);
+    for (const path of listed) {
       const unsafe = targetPathProblem(path);
       if (unsafe) {
         issues.push({ kind: 'unsafe', path, role, message: `${roleFile(role)} lists the target path "${path}", which ${unsafe}` });
@@ -98,13 +103,52 @@ export function checkArtifacts(state: RepositoryState): ArtifactIssue[] {
         issues.push({ kind: 'no-file', path, role, message: `${roleFile(role)} lists ${path}, but ${file(path)} does not exist` });
         continue;
       }
-      const resolved = lookupTarget(path, signedOf).role;
+      // targets is asked first, so nothing shadows its own entries.
+      const resolved = role === 'targets' ? role : lookupTarget(path, signedOf).role;
       if (resolved !== role) {
         issues.push({ kind: 'shadowed', path, role, message: `${roleFile(role)} lists ${path}, but clients take it from ${resolved}` });
       }
     }
   }
   return issues;
+}
+
+/**
+ * The artifact paths whose check an event can have changed: files added, changed or removed, and
+ * metadata entries added, changed or removed. Everything else is as in known good, which main's
+ * own status verifies. Undefined (check everything) when the event changes any delegation, since
+ * that can move a file to another role, or when some targets metadata is unreadable.
+ */
+export function changedArtifacts(event: RepositoryState, knownGood: RepositoryState): ArtifactScope | undefined {
+  const paths = new Set<string>();
+  for (const artifact of event.artifacts.values()) {
+    const before = knownGood.artifacts.get(artifact.path);
+    if (!before || before.oid !== artifact.oid || before.mode !== artifact.mode) paths.add(artifact.path);
+  }
+  for (const path of knownGood.artifacts.keys()) if (!event.artifacts.has(path)) paths.add(path);
+
+  const roles = new Set([...event.roles.keys(), ...knownGood.roles.keys()]);
+  for (const role of roles) {
+    if (role === 'snapshot' || role === 'timestamp') continue;
+    const after = event.roles.get(role);
+    const before = knownGood.roles.get(role);
+    if (after?.oid === before?.oid) continue;
+    const afterSigned = after?.metadata?.signed as TargetsSigned | undefined;
+    const beforeSigned = before?.metadata?.signed as TargetsSigned | undefined;
+    if (!afterSigned || !beforeSigned) return undefined;
+    if (JSON.stringify(afterSigned.delegations ?? null) !== JSON.stringify(beforeSigned.delegations ?? null)) return undefined;
+    for (const [path, entry] of Object.entries(afterSigned.targets)) {
+      const previous = Object.hasOwn(beforeSigned.targets, path) ? beforeSigned.targets[path] : undefined;
+      if (!previous || previous.length !== entry.length || !sameHashes(previous.hashes, entry.hashes)) paths.add(path);
+    }
+    for (const path of Object.keys(beforeSigned.targets)) if (!Object.hasOwn(afterSigned.targets, path)) paths.add(path);
+  }
+  return paths;
+}
+
+function sameHashes(a: Record<string, string>, b: Record<string, string>): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => Object.hasOwn(b, name) && a[name] === b[name]);
 }
 
 /** Artifacts added, modified and removed between two states. */

@@ -84,14 +84,29 @@ function parseInvites(bytes: Buffer, file: string): Map<string, string[]> {
   return invites;
 }
 
-/** Reads a commit's metadata and artifact tree; with `digests`, also every artifact's length and sha256. */
-export async function loadState(git: GitRepository, commit: string, digests?: BlobDigests): Promise<RepositoryState> {
+/** Parsed metadata files by blob id, so that a file two states share is read and parsed once. */
+function parsedByOid(state: RepositoryState | undefined): Map<string, MetadataFile> {
+  const files = new Map<string, MetadataFile>();
+  if (!state) return files;
+  for (const entry of [state.root, ...state.rootHistory.values(), ...state.roles.values()]) if (entry) files.set(`${entry.file}\0${entry.oid}`, entry);
+  return files;
+}
+
+/**
+ * Reads a commit's metadata and artifact tree. Artifact lengths and digests are filled in later
+ * (digestArtifacts), only for the artifacts a check needs. Metadata files identical to those of
+ * `reuse` (same path, same blob) are taken from it instead of being read and parsed again.
+ */
+export async function loadState(git: GitRepository, commit: string, reuse?: RepositoryState): Promise<RepositoryState> {
   const [metadataEntries, targetEntries] = await Promise.all([
     git.listTree(commit, METADATA_DIR),
     git.listTree(commit, TARGETS_DIR),
   ]);
+  const known = parsedByOid(reuse);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
-  const contents = await git.readBlobs(blobs.map((entry) => entry.oid));
+  const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));
+  const read = await git.readBlobs(toRead.map((entry) => entry.oid));
+  const contents = new Map(toRead.map((entry, index) => [entry.oid, read[index]!]));
 
   const state: RepositoryState = {
     commit,
@@ -102,29 +117,29 @@ export async function loadState(git: GitRepository, commit: string, digests?: Bl
     invites: new Map(),
     artifacts: new Map(),
   };
-  blobs.forEach((entry, index) => {
-    const bytes = contents[index]!;
+  for (const entry of blobs) {
     const file = `${METADATA_DIR}/${entry.path}`;
+    const parse = <T extends RoleType>(type: T): MetadataFile<T> =>
+      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type);
     const history = /^root_history\/([1-9]\d{0,8})\.root\.json$/.exec(entry.path);
     if (entry.mode === '120000') state.strayFiles.push(file);
-    else if (entry.path === 'root.json') state.root = parseFile(file, entry.oid, bytes, 'root');
-    else if (history) state.rootHistory.set(Number(history[1]), parseFile(file, entry.oid, bytes, 'root'));
+    else if (entry.path === 'root.json') state.root = parse('root');
+    else if (history) state.rootHistory.set(Number(history[1]), parse('root'));
     else if (entry.path === EVENT_STATE_FILE) {
       try {
-        state.invites = parseInvites(bytes, file);
+        state.invites = parseInvites(contents.get(entry.oid)!, file);
       } catch (error) {
         if (!(error instanceof GitTufError)) throw error;
         state.inviteError = error;
       }
     } else if (!entry.path.includes('/') && entry.path.endsWith('.json')) {
       const role = entry.path.slice(0, -'.json'.length);
-      state.roles.set(role, parseFile(file, entry.oid, bytes, roleTypeOf(role)));
+      state.roles.set(role, parse(roleTypeOf(role)));
     } else state.strayFiles.push(file);
-  });
+  }
   for (const entry of metadataEntries) if (entry.type !== 'blob') state.strayFiles.push(`${METADATA_DIR}/${entry.path}`);
 
   for (const entry of targetEntries) state.artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
-  if (digests) await digestArtifacts(state, digests);
   return state;
 }
 
@@ -132,9 +147,10 @@ export function isRegularFile(entry: Pick<TreeEntry, 'mode'>): boolean {
   return entry.mode === '100644' || entry.mode === '100755';
 }
 
-/** Fills in length and sha256 of every regular artifact (from the blob-id cache where possible). */
-export async function digestArtifacts(state: RepositoryState, digests: BlobDigests): Promise<void> {
-  const files = [...state.artifacts.values()].filter(isRegularFile);
+/** Fills in length and sha256 of the regular artifacts in `paths` (all when omitted), from the blob-id cache where possible. */
+export async function digestArtifacts(state: RepositoryState, digests: BlobDigests, paths?: Iterable<string>): Promise<void> {
+  const candidates = paths ? [...paths].flatMap((path) => state.artifacts.get(path) ?? []) : [...state.artifacts.values()];
+  const files = candidates.filter(isRegularFile);
   const known = await digests.digests(files.map((artifact) => artifact.oid));
   for (const artifact of files) {
     const digest = known.get(artifact.oid);

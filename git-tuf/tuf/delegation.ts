@@ -69,6 +69,9 @@ export interface TargetLookup {
  * `roleSigned` returns a role's signed part, or undefined when it has no metadata.
  */
 export function lookupTarget(path: string, roleSigned: (role: string) => TargetsSigned | undefined): TargetLookup {
+  // Most artifacts are listed by targets itself: answer those without walking anything.
+  const top = roleSigned('targets');
+  if (top && Object.hasOwn(top.targets, path)) return { role: 'targets', entry: top.targets[path], expectedRole: 'targets' };
   const toVisit: string[] = ['targets'];
   const visited = new Set<string>();
   let expectedRole: string | undefined;
