@@ -24,9 +24,8 @@ export interface StatusOptions {
 export const EVENT_PREFIX = 'sign/';
 
 /** The remote whose `main` is known good: git config tuf.pull-remote, else origin if present. */
-export async function pullRemote(git: GitRepository): Promise<string | null> {
+export async function pullRemote(git: GitRepository, remotes: string[]): Promise<string | null> {
   const configured = await git.config('tuf.pull-remote');
-  const remotes = await git.remotes();
   if (configured) {
     if (!remotes.includes(configured)) {
       throw new GitTufError('usage', `tuf.pull-remote is "${configured}", which is not a remote of this repository`, { hint: 'fix it with git config tuf.pull-remote <remote>' });
@@ -46,8 +45,8 @@ export function eventName(ref: string, remotes: string[]): string | null {
 }
 
 /** Known good's ref: the pull remote's main when there is one, else the local main. */
-export async function mainRef(git: GitRepository): Promise<{ ref: string; commit: string } | null> {
-  const remote = await pullRemote(git);
+export async function mainRef(git: GitRepository, remotes: string[]): Promise<{ ref: string; commit: string } | null> {
+  const remote = await pullRemote(git, remotes);
   for (const ref of remote ? [`refs/remotes/${remote}/main`, 'refs/heads/main'] : ['refs/heads/main']) {
     const commit = await git.resolveCommit(ref);
     if (commit) return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), commit };
@@ -65,7 +64,8 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
       throw new GitTufError('missing-ref', `"${ref}" is not a branch, tag or commit of this repository`, { hint: 'fetch it first, or name another ref' });
     }
     const digests = new BlobDigests(git);
-    const event = eventName(ref, await git.remotes());
+    const remotes = await git.remotes();
+    const event = eventName(ref, remotes);
     const state = await loadState(git, commit);
     const base = {
       schema: 'git-tuf-status/1' as const,
@@ -93,7 +93,7 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
       };
     }
 
-    const main = await mainRef(git);
+    const main = await mainRef(git, remotes);
     if (!main) {
       throw new GitTufError('missing-ref', `the event ${ref} has no main branch to compare with`, { hint: 'fetch main from the pull remote (git fetch origin main)' });
     }
