@@ -28,15 +28,23 @@ function filesOf(dir: string): Map<string, Buffer> {
   return files;
 }
 
+interface Replayed { dir: string; branch: string; commits: string[] }
+
 /** Commits the states in order: the first on main, the rest on `branch`. Returns commit ids. */
-function replay(name: string, branch: string): { dir: string; commits: string[] } {
+function replay(name: string, branch: string): Replayed {
   const dir = initRepo(tempDir(`fixture-${name}`));
   const commits = manifest[name]!.map((state, index) => {
     if (index === 1) git(dir, 'checkout', '-q', '-b', branch);
     return commitTree(dir, filesOf(path.join(fixtures, name, state.dir)), state.subject, state.commit_date);
   });
   git(dir, 'checkout', '-q', 'main');
-  return { dir, commits };
+  return { dir, branch, commits };
+}
+
+/** Status of the event branch moved to the state at `index`. */
+function eventAt(replayed: Replayed, index: number, env: Record<string, string>): { code: number; report: any } {
+  git(replayed.dir, 'branch', '-f', replayed.branch, replayed.commits[index]!);
+  return statusJson(replayed.dir, [replayed.branch], env);
 }
 
 function role(report: any, name: string): any {
@@ -92,10 +100,7 @@ test('head: --at evaluates expiry at another time than now', () => {
 const rootEvent = replay('event-root-v14', 'sign/root-v14');
 const AT_ROOT = { GIT_TUF_NOW: '2026-04-28T12:00:00Z' };
 
-function rootEventAt(index: number): { code: number; report: any } {
-  git(rootEvent.dir, 'branch', '-f', 'sign/root-v14', rootEvent.commits[index]!);
-  return statusJson(rootEvent.dir, ['sign/root-v14'], AT_ROOT);
-}
+const rootEventAt = (index: number) => eventAt(rootEvent, index, AT_ROOT);
 
 test('root v14 event, unsigned: waiting (exit 1), 2 of v13 and 2 of v14 keys needed, four keyholders can sign', () => {
   const { code, report } = rootEventAt(1);
@@ -149,10 +154,7 @@ test('root v14 event: status of the checked-out event branch, from a subdirector
 const artifactEvent = replay('event-sc-rekor-v2', 'sign/sc-rekor-v2');
 const AT_ARTIFACT = { GIT_TUF_NOW: '2026-07-03T12:00:00Z' };
 
-function artifactEventAt(index: number): { code: number; report: any } {
-  git(artifactEvent.dir, 'branch', '-f', 'sign/sc-rekor-v2', artifactEvent.commits[index]!);
-  return statusJson(artifactEvent.dir, ['sign/sc-rekor-v2'], AT_ARTIFACT);
-}
+const artifactEventAt = (index: number) => eventAt(artifactEvent, index, AT_ARTIFACT);
 
 test('artifact event, metadata not updated yet: never complete, says git tuf update fixes it', () => {
   const { code, report } = artifactEventAt(1);
