@@ -58,7 +58,40 @@ export function parsePublicKey(keyid: string, key: unknown): PublicKey {
   if (typeof pub !== 'string') throw fail('keyval.public is not a string');
   const owner = optionalString(fields, 'x-tuf-on-ci-keyowner', fail);
   const onlineUri = optionalString(fields, 'x-tuf-on-ci-online-uri', fail);
+  // Every root version lists the same few keys again: import each public key once per process.
+  const cacheKey = `${keytype}\0${scheme}\0${pub}`;
+  let material = importedKeys.get(cacheKey);
+  if (!material) {
+    material = importMaterial(keytype, scheme, pub, fail);
+    importedKeys.set(cacheKey, material);
+  }
+  const { check, identity } = material;
+  return {
+    keyid,
+    keytype,
+    scheme,
+    owner,
+    onlineUri,
+    identity,
+    verify(data: Buffer, sigHex: string): boolean {
+      if (typeof sigHex !== 'string' || sigHex === '' || !HEX.test(sigHex)) return false;
+      try {
+        return check(data, Buffer.from(sigHex, 'hex'));
+      } catch {
+        return false;
+      }
+    },
+  };
+}
 
+interface KeyMaterial {
+  check: Verifier;
+  identity: string;
+}
+
+const importedKeys = new Map<string, KeyMaterial>();
+
+function importMaterial(keytype: string, scheme: string, pub: string, fail: (problem: string) => GitTufError): KeyMaterial {
   let keyObject: KeyObject;
   let check: Verifier;
   if (keytype === 'ed25519') {
@@ -102,22 +135,7 @@ export function parsePublicKey(keyid: string, key: unknown): PublicKey {
   }
 
   const identity = createHash('sha256').update(keyObject.export({ type: 'spki', format: 'der' })).digest('hex');
-  return {
-    keyid,
-    keytype,
-    scheme,
-    owner,
-    onlineUri,
-    identity,
-    verify(data: Buffer, sigHex: string): boolean {
-      if (typeof sigHex !== 'string' || sigHex === '' || !HEX.test(sigHex)) return false;
-      try {
-        return check(data, Buffer.from(sigHex, 'hex'));
-      } catch {
-        return false;
-      }
-    },
-  };
+  return { check, identity };
 }
 
 function optionalString(fields: Record<string, unknown>, name: string, fail: (problem: string) => GitTufError): string | undefined {
