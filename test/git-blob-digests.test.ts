@@ -1,115 +1,209 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BlobDigests } from '../git-tuf/git/blob-digests.js';
+import { DigestCache } from '../git-tuf/git/digest-cache.js';
 import { GitRepository } from '../git-tuf/git/repository.js';
-import { commitFiles, initRepo, tempDir } from './helpers/git.js';
+import { commitFiles, gitEnv, initRepo, tempDir, writeBlobs } from './helpers/git.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function setup(format: 'sha1' | 'sha256', count: number) {
   const dir = initRepo(tempDir('git-tuf-digests'), { objectFormat: format });
-  const files: Record<string, string> = { 'targets/empty': '' };
+  const files: Record<string, string | Buffer> = { 'targets/empty': '', 'targets/big.bin': Buffer.alloc(1 << 20, 'big\n') };
   for (let i = 0; i < count; i++) files[`targets/f${i}.txt`] = `content ${i}\n`.repeat(1 + (i % 50));
   files['targets/same-as-f0.txt'] = files['targets/f0.txt']!; // one blob, two paths
   const head = commitFiles(dir, files, 'files');
   const repo = await GitRepository.open(dir);
   const entries = await repo.listTree(head, 'targets');
   const contentOf = new Map(entries.map((entry) => [entry.oid, files[`targets/${entry.path}`]!]));
+  const oids = entries.map((entry) => entry.oid);
   const cacheFile = path.join(repo.commonDir, 'git-tuf', 'blob-digests');
-  return { dir, repo, entries, contentOf, cacheFile };
+  return { dir, repo, oids, contentOf, cacheFile };
 }
 
-const lines = (file: string) => readFileSync(file, 'latin1').split('\n').filter((line) => line !== '');
+const expected = (content: string | Buffer) => ({ length: Buffer.byteLength(content), sha256: sha256(content) });
+
+function assertCorrect(result: Map<string, { length: number; sha256: string }>, contentOf: Map<string, string | Buffer>) {
+  assert.is(result.size, contentOf.size);
+  for (const [oid, content] of contentOf) assert.equal(result.get(oid), expected(content), oid);
+}
+
+/** The cache file's trusted records, by reading it the way BlobDigests does. */
+function cached(file: string, oidBytes: number, oids: string[]) {
+  const cache = new DigestCache(file, oidBytes, readFileSync(file));
+  return { size: cache.size, known: [...new Set(oids)].filter((oid) => cache.get(oid) !== undefined) };
+}
 
 for (const format of ['sha1', 'sha256'] as const) {
-  test(`[${format}] digests equal node's sha256 and are hashed once`, async () => {
-    const { repo, entries, contentOf, cacheFile } = await setup(format, 250);
-    const oids = entries.map((entry) => entry.oid);
-    assert.is(contentOf.size, 251, 'distinct blobs (two paths share one)');
+  const oidBytes = format === 'sha1' ? 20 : 32;
+  const recordBytes = oidBytes + 40;
 
-    const digests = new BlobDigests(repo, { batchSize: 64 });
+  test(`[${format}] digests equal node's sha256, are hashed once and cached in one binary file`, async () => {
+    const { repo, oids, contentOf, cacheFile } = await setup(format, 250);
+    assert.is(contentOf.size, 252, 'distinct blobs (two paths share one)');
+
+    const digests = new BlobDigests(repo);
     const first = await digests.digests(oids);
-    assert.is(first.size, 251);
-    for (const [oid, content] of contentOf) assert.equal(first.get(oid), { length: Buffer.byteLength(content), sha256: sha256(content) });
-    assert.is(first.get(oids.find((_, i) => entries[i]!.path === 'empty')!)!.sha256, sha256(''));
-    assert.is(digests.hashedCount, 251, 'each distinct blob hashed once');
-    assert.is(lines(cacheFile).length, 251);
+    assertCorrect(first, contentOf);
+    assert.is(digests.hashedCount, 252, 'each distinct blob hashed once');
+    assert.is(statSync(cacheFile).size, 16 + 16 + 252 * recordBytes, 'header, one block');
+    assert.is(readFileSync(cacheFile).subarray(0, 12).toString('latin1'), 'git-tuf-bd2\n');
 
     const again = await digests.digests(oids);
     assert.equal(again, first);
-    assert.is(digests.hashedCount, 251, 'nothing new hashed');
+    assert.is(digests.hashedCount, 252, 'nothing new hashed');
 
     const fresh = new BlobDigests(repo);
     assert.equal(await fresh.digests(oids), first);
     assert.is(fresh.hashedCount, 0, 'a new instance loads the cache file');
-    assert.is(lines(cacheFile).length, 251, 'cache file did not grow');
+    assert.is(statSync(cacheFile).size, 16 + 16 + 252 * recordBytes, 'cache file did not grow');
     assert.equal(await fresh.digests([]), new Map());
+
+    // One more blob: appended as a block of one.
+    const [extra] = writeBlobs(repo.root, ['one more\n']);
+    const more = await new BlobDigests(repo).digests([...oids, extra!]);
+    assert.equal(more.get(extra!), expected('one more\n'));
+    assert.is(statSync(cacheFile).size, 16 + 16 + 252 * recordBytes + 16 + recordBytes);
+    assert.is(cached(cacheFile, oidBytes, [...oids, extra!]).known.length, contentOf.size + 1);
     repo.close();
   });
 
-  test(`[${format}] a corrupted or torn cache line is ignored and recomputed`, async () => {
-    const { repo, entries, contentOf, cacheFile } = await setup(format, 20);
-    const oids = entries.map((entry) => entry.oid);
+  test(`[${format}] a torn last block is ignored, recomputed, and the file rewritten whole`, async () => {
+    const { repo, oids, contentOf, cacheFile } = await setup(format, 20);
+    await new BlobDigests(repo).digests(oids.slice(0, 10));
     await new BlobDigests(repo).digests(oids);
-    const original = lines(cacheFile);
-    const [victim, torn, conflicted] = [original[0]!, original[1]!, original[2]!];
-    const [conflictOid, conflictLength] = conflicted.split(' ');
-    const damaged = [
-      victim.slice(0, -1) + 'z', // not hex
-      ...original.slice(3),
-      conflicted,
-      `${conflictOid} ${conflictLength} ${'0'.repeat(64)}`, // two answers for one blob
-      'garbage',
-      `${oids[3]} -5 ${'0'.repeat(64)}`,
-      torn.slice(0, 50), // torn append, no newline
-    ];
-    writeFileSync(cacheFile, damaged.join('\n'));
+    truncateSync(cacheFile, statSync(cacheFile).size - 7); // a crash in the middle of the second append
 
+    assert.is(cached(cacheFile, oidBytes, oids).known.length, 10);
+    const digests = new BlobDigests(repo);
+    assertCorrect(await digests.digests(oids), contentOf);
+    assert.is(digests.hashedCount, contentOf.size - 10, 'only the torn block is recomputed');
+    assert.is(statSync(cacheFile).size, 16 + 16 + 10 * recordBytes + 16 + (contentOf.size - 10) * recordBytes, 'rewritten: what was trusted, then the new block');
+    const reloaded = new BlobDigests(repo);
+    assertCorrect(await reloaded.digests(oids), contentOf);
+    assert.is(reloaded.hashedCount, 0, 'the rewritten file holds everything');
+    repo.close();
+  });
+
+  test(`[${format}] a damaged record is never trusted; stray bytes and foreign files are skipped`, async () => {
+    const { repo, oids, contentOf, cacheFile } = await setup(format, 30);
+    await new BlobDigests(repo).digests(oids.slice(0, 5));
+    await new BlobDigests(repo).digests(oids.slice(0, 15));
+    await new BlobDigests(repo).digests(oids);
+    const writer = new DigestCache(cacheFile, oidBytes, readFileSync(cacheFile)); // saw a clean file: appends
+    const bytes = readFileSync(cacheFile);
+    const secondBlock = 16 + 16 + 5 * recordBytes;
+    // One bit of one digest in the second block (10 records) flips.
+    const flip = secondBlock + 16 + 3 * recordBytes + oidBytes + 20;
+    bytes[flip] = bytes[flip]! ^ 0x10;
+    writeFileSync(cacheFile, bytes);
+    appendFileSync(cacheFile, 'garbage from a stray writer\n');
+    const [late] = writeBlobs(repo.root, ['after the garbage']);
+    const record = Buffer.alloc(recordBytes);
+    writer.writeRecord(record, 0, late!, 17, sha256('after the garbage'));
+    writer.append(record, 1);
+
+    const seen = cached(cacheFile, oidBytes, [...oids, late!]);
+    assert.is(seen.known.length, contentOf.size - 10 + 1, 'the damaged block is dropped; the reader finds the block after the garbage');
+    const digests = new BlobDigests(repo);
+    assertCorrect(await digests.digests(oids), contentOf);
+    assert.is(digests.hashedCount, 10, 'the damaged block is recomputed');
+    const reloaded = new BlobDigests(repo);
+    await reloaded.digests([...oids, late!]);
+    assert.is(reloaded.hashedCount, 0);
+    assert.ok(!readFileSync(cacheFile).includes('garbage'), 'the append after the damage rewrote the file without it');
+
+    // An older text cache (or anything else) at this path is replaced.
+    writeFileSync(cacheFile, `${oids[0]} 5 ${'0'.repeat(64)}\n`);
+    const overText = new BlobDigests(repo);
+    assertCorrect(await overText.digests(oids), contentOf);
+    assert.is(overText.hashedCount, contentOf.size);
+    assert.is(readFileSync(cacheFile).subarray(0, 12).toString('latin1'), 'git-tuf-bd2\n');
+    repo.close();
+  });
+
+  test(`[${format}] two records that disagree about one blob: neither is trusted, and the next write drops both`, async () => {
+    const { repo, oids, contentOf, cacheFile } = await setup(format, 3);
+    await new BlobDigests(repo).digests(oids);
+    const cache = new DigestCache(cacheFile, oidBytes, readFileSync(cacheFile));
+    const records = Buffer.alloc(2 * recordBytes);
+    cache.writeRecord(records, 0, oids[1]!, 5, '0'.repeat(64)); // well-formed, checksummed, wrong
+    cache.writeRecord(records, 1, 'a'.repeat(2 * oidBytes), 5, '1'.repeat(64));
+    cache.append(records, 2);
+    const digests = new BlobDigests(repo);
+    assertCorrect(await digests.digests(oids), contentOf);
+    assert.is(digests.hashedCount, 1);
+    const reloaded = new BlobDigests(repo);
+    assertCorrect(await reloaded.digests(oids), contentOf);
+    assert.is(reloaded.hashedCount, 0, 'the recomputed record is the only one left');
+    assert.equal(cached(cacheFile, oidBytes, ['a'.repeat(2 * oidBytes)]).known.length, 1);
+    repo.close();
+  });
+
+  test(`[${format}] two processes appending at once lose nothing`, async () => {
+    const dir = initRepo(tempDir('git-tuf-digests-race'), { objectFormat: format });
+    const contents = Array.from({ length: 2000 }, (_, i) => `blob ${i}\n`.repeat(1 + (i % 13)));
+    const oids = writeBlobs(dir, contents);
+    const repo = await GitRepository.open(dir);
+    await new BlobDigests(repo).digests(oids.slice(0, 1)); // the file exists: both only append
+    const module = path.resolve(here, '../git-tuf/git');
+    // Each worker appends 50 blocks (one per call), interleaving with the other.
+    const script = `const { GitRepository } = await import(${JSON.stringify(`${module}/repository.js`)});
+      const { BlobDigests } = await import(${JSON.stringify(`${module}/blob-digests.js`)});
+      const repo = await GitRepository.open(${JSON.stringify(dir)});
+      const oids = JSON.parse(process.argv[1]);
+      const digests = new BlobDigests(repo);
+      for (let i = 0; i < oids.length; i += 20) await digests.digests(oids.slice(i, i + 20));
+      repo.close();`;
+    const run = (part: string[]) => promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(part)], { env: gitEnv });
+    await Promise.all([run(oids.filter((_, i) => i % 2 === 0)), run(oids.filter((_, i) => i % 2 === 1))]);
+    const seen = cached(path.join(repo.commonDir, 'git-tuf', 'blob-digests'), oidBytes, oids);
+    assert.is(seen.known.length, oids.length);
     const digests = new BlobDigests(repo);
     const result = await digests.digests(oids);
-    assert.is(digests.hashedCount, 3, 'the damaged, torn and conflicting entries are recomputed');
-    for (const [oid, content] of contentOf) assert.equal(result.get(oid), { length: Buffer.byteLength(content), sha256: sha256(content) });
-
-    // The entries appended after the torn line are readable.
-    const reloaded = new BlobDigests(repo);
-    await reloaded.digests(oids);
-    assert.is(reloaded.hashedCount, 1, 'only the conflicting blob stays untrusted');
+    assert.is(digests.hashedCount, 0);
+    oids.forEach((oid, i) => assert.equal(result.get(oid), expected(contents[i]!)));
     repo.close();
   });
 
   test(`[${format}] an unwritable cache still gives results; persist: false uses no file`, async () => {
-    const { repo, entries, contentOf, cacheFile } = await setup(format, 5);
-    const oids = entries.map((entry) => entry.oid);
+    const { repo, oids, contentOf, cacheFile } = await setup(format, 5);
     // A file where the cache directory should be: mkdir fails even for root.
     writeFileSync(path.dirname(cacheFile), 'not a directory');
     const digests = new BlobDigests(repo);
-    const result = await digests.digests(oids);
-    for (const [oid, content] of contentOf) assert.is(result.get(oid)!.sha256, sha256(content));
+    assertCorrect(await digests.digests(oids), contentOf);
     await digests.digests(oids);
     assert.is(digests.hashedCount, contentOf.size, 'still cached in memory');
     rmSync(path.dirname(cacheFile));
 
     const memoryOnly = new BlobDigests(repo, { persist: false });
-    assert.equal(await memoryOnly.digests(oids), result);
+    assertCorrect(await memoryOnly.digests(oids), contentOf);
     assert.is(memoryOnly.hashedCount, contentOf.size);
     assert.throws(() => readFileSync(cacheFile));
     repo.close();
   });
-}
 
-test('a missing blob rejects', async () => {
-  const { repo } = await setup('sha1', 1);
-  const digests = new BlobDigests(repo);
-  try {
-    await digests.digests(['0'.repeat(40)]);
-    assert.unreachable('should reject');
-  } catch (error) {
-    assert.is((error as { code?: string }).code, 'git');
-  }
-  repo.close();
-});
+  test(`[${format}] a missing blob rejects; what was hashed before it is kept; abbreviated ids are refused`, async () => {
+    const { repo, oids, cacheFile } = await setup(format, 3);
+    const digests = new BlobDigests(repo);
+    for (const bad of [[...oids.slice(0, 2), 'f'.repeat(2 * oidBytes)], [oids[0]!.slice(0, 12)]]) {
+      try {
+        await digests.digests(bad);
+        assert.unreachable('should reject');
+      } catch (error) {
+        assert.is((error as { code?: string }).code, 'git');
+      }
+    }
+    assert.is(cached(cacheFile, oidBytes, oids).known.length, 2);
+    repo.close();
+  });
+}
 
 test.run();

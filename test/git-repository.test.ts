@@ -8,7 +8,7 @@ import { GitTufError } from '../git-tuf/errors.js';
 import { CatFile } from '../git-tuf/git/cat-file.js';
 import { gitOutput, runGit } from '../git-tuf/git/exec.js';
 import { GitRepository, type TreeEntry } from '../git-tuf/git/repository.js';
-import { commitFiles, git, gitEnv, initRepo, tempDir } from './helpers/git.js';
+import { commitFiles, git, gitEnv, initRepo, tempDir, writeBlobs } from './helpers/git.js';
 
 const formats = ['sha1', 'sha256'] as const;
 const oidLength = { sha1: 40, sha256: 64 };
@@ -73,10 +73,10 @@ for (const format of formats) {
     for (const [name, content] of Object.entries(files)) {
       if (!name.startsWith('targets/')) continue;
       const mode = name === 'targets/plain.txt' ? '100755' : '100644';
-      expected.push({ path: name.slice(8), mode, type: 'blob', oid: git(dir, 'rev-parse', `${head}:${name}`), size: Buffer.byteLength(content) });
+      expected.push({ path: name.slice(8), mode, type: 'blob', oid: git(dir, 'rev-parse', `${head}:${name}`) });
     }
-    expected.push({ path: 'link', mode: '120000', type: 'blob', oid: git(dir, 'rev-parse', `${head}:targets/link`), size: 10 });
-    expected.push({ path: 'sub', mode: '160000', type: 'commit', oid: first, size: null });
+    expected.push({ path: 'link', mode: '120000', type: 'blob', oid: git(dir, 'rev-parse', `${head}:targets/link`) });
+    expected.push({ path: 'sub', mode: '160000', type: 'commit', oid: first });
     assert.equal([...entries].sort(byPath), expected.sort(byPath));
     for (const entry of entries) assert.is(entry.oid.length, oidLength[format]);
 
@@ -84,7 +84,7 @@ for (const format of formats) {
     assert.equal(await repo.listTree(head, 'nope'), [], 'absent dir');
     assert.equal(await repo.listTree(head, 'top.txt'), [], 'a file is no dir');
     assert.equal(await repo.listTree(head, 'targ'), [], 'a prefix of a dir is no dir');
-    assert.equal(await repo.listTree(first, 'targets/a'), [{ path: 'b/deep.bin', mode: '100644', type: 'blob', oid: git(dir, 'rev-parse', `${head}:targets/a/b/deep.bin`), size: 12 }]);
+    assert.equal(await repo.listTree(first, 'targets/a'), [{ path: 'b/deep.bin', mode: '100644', type: 'blob', oid: git(dir, 'rev-parse', `${head}:targets/a/b/deep.bin`) }]);
     const all = await repo.listTree(head, '');
     assert.is(all.length, entries.length + 2);
     assert.ok(all.some((entry) => entry.path === 'targetsX/not-included'));
@@ -202,7 +202,6 @@ for (const format of formats) {
     for (let i = 0; i < entries.length; i++) {
       const expected = files[`targets/${entries[i]!.path}`]!;
       assert.ok(many[i]!.equals(expected), entries[i]!.path);
-      assert.is(entries[i]!.size, expected.length);
     }
     for (let i = 0; i < oids.length; i += 7) assert.ok((await repo.readBlob(oids[i]!)).equals(many[i]!));
     assert.equal(await repo.readBlobs([]), []);
@@ -227,6 +226,117 @@ for (const format of formats) {
     assert.ok((await repo.readBlob(oids[4]!)).equals(many[4]!), 'usable again after close');
     repo.close();
   });
+
+  test(`[${format}] head, refCommits and readConfig agree with the one-call-per-question methods`, async () => {
+    const dir = initRepo(tempDir('git-tuf-head'), { objectFormat: format });
+    const repo = await GitRepository.open(dir);
+    assert.is(repo.objectFormat, format);
+    assert.is(repo.oidLength, oidLength[format]);
+    assert.equal(await repo.head(), { branch: 'main', commit: null }, 'before the first commit');
+
+    const base = commitFiles(dir, { HEAD: 'a file named HEAD', a: '1' }, 'base');
+    assert.equal(await repo.head(), { branch: 'main', commit: base });
+    git(dir, 'checkout', '-q', '-b', 'sign/event');
+    const side = commitFiles(dir, { b: '2' }, 'side');
+    assert.equal(await repo.head(), { branch: 'sign/event', commit: side });
+    git(dir, 'checkout', '-q', '--detach', 'main');
+    assert.equal(await repo.head(), { branch: null, commit: base });
+    git(dir, 'checkout', '-q', 'main');
+
+    git(dir, 'update-ref', 'refs/remotes/origin/main', side);
+    git(dir, 'tag', '-a', '-m', 'annotated', 'v1', side);
+    git(dir, 'tag', '-a', '-m', 'tag of a tag', 'v1-again', 'v1');
+    git(dir, 'tag', 'blob-tag', git(dir, 'rev-parse', 'main:a'));
+    const commits = await repo.refCommits([
+      'refs/heads/main',
+      'refs/remotes/origin/main',
+      'refs/tags/v1',
+      'refs/tags/v1-again',
+      'refs/tags/blob-tag', // names no commit
+      'refs/heads/sign', // only a prefix of refs/heads/sign/event
+      'refs/heads/nope',
+      'main', // not a full ref name
+      '--all',
+    ]);
+    assert.equal(
+      [...commits].sort(),
+      [
+        ['refs/heads/main', base],
+        ['refs/remotes/origin/main', side],
+        ['refs/tags/v1', side],
+        ['refs/tags/v1-again', side],
+      ].sort(),
+    );
+    assert.equal(await repo.refCommits([]), new Map());
+    for (const [ref, commit] of commits) assert.is(await repo.resolveCommit(ref), commit, ref);
+
+    git(dir, 'remote', 'add', 'origin', 'https://example.com/a.git');
+    git(dir, 'remote', 'add', 'up.stream', '/tmp/nowhere');
+    git(dir, 'config', 'remote.pushDefault', 'origin'); // no remote named pushDefault
+    git(dir, 'config', 'tuf.pull-remote', 'up.stream');
+    git(dir, 'config', 'Section.SubSection.Key', 'first');
+    git(dir, 'config', '--add', 'section.SubSection.key', 'second ✓\nwith a newline');
+    git(dir, 'config', 'git-tuf.value', 'with spaces');
+    const config = await repo.readConfig();
+    assert.equal(config.remotes(), await repo.remotes());
+    assert.equal(config.remotes(), ['origin', 'up.stream']);
+    assert.is(config.get('tuf.pull-remote'), 'up.stream');
+    assert.is(config.get('TUF.Pull-Remote'), 'up.stream', 'section and variable names ignore case');
+    assert.is(config.get('section.SubSection.KEY'), 'second ✓\nwith a newline', 'the last value wins');
+    assert.equal(config.getAll('section.subsection.key'), []);
+    assert.equal(config.getAll('SECTION.SubSection.key'), ['first', 'second ✓\nwith a newline']);
+    for (const key of ['user.name', 'git-tuf.value', 'tuf.pull-remote', 'no.such-key', 'nosection', 'remote.origin.url']) {
+      assert.is(config.get(key), await repo.config(key), key);
+    }
+    assert.is(config.get('nosection'), null);
+    git(dir, 'config', '--unset', 'tuf.pull-remote');
+    assert.is(config.get('tuf.pull-remote'), 'up.stream', 'a snapshot');
+    assert.is((await repo.readConfig()).get('tuf.pull-remote'), null);
+    repo.close();
+  });
+
+  test(`[${format}] streamBlobs: a large request is split over several git processes, each slice in order`, async () => {
+    const dir = initRepo(tempDir('git-tuf-stream'), { objectFormat: format });
+    const contents = Array.from({ length: 9000 }, (_, i) => (i === 17 ? Buffer.alloc(300_000, i) : Buffer.from(`blob ${i}\n`.repeat(i % 7))));
+    const oids = writeBlobs(dir, contents);
+    oids.push(oids[3]!); // a repeated id is answered twice
+    contents.push(contents[3]!);
+    const repo = await GitRepository.open(dir);
+    const received = new Array<Buffer>(oids.length);
+    let receivers = 0;
+    await repo.streamBlobs(oids, () => {
+      receivers++;
+      let parts: Buffer[] = [];
+      let expectedIndex = -1;
+      return {
+        begin(index, size) {
+          assert.is(parts.length, 0);
+          assert.ok(index > expectedIndex, 'in order within a slice');
+          expectedIndex = index;
+          assert.is(size, contents[index]!.length);
+        },
+        data(bytes) {
+          parts.push(Buffer.from(bytes)); // a view: copy to keep
+        },
+        end(index) {
+          assert.is(index, expectedIndex);
+          received[index] = Buffer.concat(parts);
+          parts = [];
+        },
+      };
+    });
+    assert.ok(receivers >= 2, `${receivers} receivers`);
+    for (let i = 0; i < oids.length; i++) assert.ok(received[i]?.equals(contents[i]!), `blob ${i}`);
+
+    // A missing blob in one slice rejects once every slice has settled; nothing is left half-read.
+    const missing = [...oids.slice(0, 8999), 'f'.repeat(oidLength[format])];
+    let ended = 0;
+    const error = await rejects(repo.streamBlobs(missing, () => ({ begin() {}, data() {}, end: () => void ended++ })), 'git');
+    assert.match(error.message, 'f'.repeat(oidLength[format]));
+    assert.is(ended, 8999);
+    assert.ok((await repo.readBlob(oids[5]!)).equals(contents[5]!), 'still in sync');
+    repo.close();
+  });
 }
 
 test('open() outside a repository and on a missing directory: not-a-repo', async () => {
@@ -249,6 +359,39 @@ test('CatFile close() rejects pending reads; a closed or failing reader does not
   reader.close();
   const notRepo = new CatFile(tempDir('git-tuf-catfile-none'));
   await rejects(notRepo.read(oid), 'git');
+});
+
+test('CatFile: a request larger than the pipe is written as git reads it; a throwing receiver fails only its request', async () => {
+  const dir = initRepo(tempDir('git-tuf-catfile-big'));
+  const [small, other] = writeBlobs(dir, ['small blob\n', 'other\n']);
+  const reader = new CatFile(dir);
+  const oids = Array.from({ length: 100_000 }, (_, i) => (i % 2 ? small! : other!));
+  let count = 0;
+  let bytes = 0;
+  const big = reader.stream(oids, 'blob', { begin: () => void count++, data: (chunk) => void (bytes += chunk.length), end() {} });
+  const alongside = reader.read(other!, 'blob'); // queued behind 100k ids
+  await big;
+  assert.is(count, 100_000);
+  assert.is(bytes, 50_000 * ('small blob\n'.length + 'other\n'.length));
+  assert.is((await alongside).toString(), 'other\n');
+
+  const failing = reader.stream([small!, other!, small!], 'blob', {
+    begin() {},
+    data() {
+      throw new Error('receiver broke');
+    },
+    end() {},
+  });
+  const next = reader.readMany([other!, small!]);
+  try {
+    await failing;
+    assert.unreachable('should reject');
+  } catch (error) {
+    assert.is((error as Error).message, 'receiver broke');
+  }
+  assert.equal((await next).map(String), ['other\n', 'small blob\n']);
+  await rejects(reader.stream([small!], 'tree', { begin() {}, data() {}, end() {} }), 'git');
+  reader.close();
 });
 
 test('an idle cat-file does not keep node alive, a pending read does', () => {

@@ -1,127 +1,113 @@
 // Length and sha256 of artifacts, cached by git blob id: a blob id fixes the content, so a file
 // that did not change between two commits is never read or hashed again.
-import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GitTufError } from '../errors.js';
+import { DigestCache, type BlobDigest } from './digest-cache.js';
 import type { GitRepository } from './repository.js';
 
-export interface BlobDigest {
-  length: number;
-  sha256: string;
-}
+export type { BlobDigest };
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export interface BlobDigestsOptions {
-  /** Blobs read per cat-file request (bounds memory); default 2000. */
-  batchSize?: number;
   /** false: keep the cache in memory only, neither reading nor writing the cache file. */
   persist?: boolean;
 }
-
-const HEX = /^[0-9a-f]+$/;
-const LENGTH = /^(?:0|[1-9][0-9]{0,15})$/;
 
 export class BlobDigests {
   /** How many blobs this instance has read and hashed (the rest came from the cache). */
   hashedCount = 0;
   readonly #repo: GitRepository;
-  readonly #file: string;
-  readonly #batchSize: number;
   readonly #persist: boolean;
-  #cache: Promise<Map<string, BlobDigest>> | null = null;
-  #fileEndsWithNewline = true;
+  readonly #file: string;
+  readonly #bytes: Promise<Buffer | null>;
+  #cache: DigestCache | null = null;
+  /** Earlier answers of this instance (they hold what it computed). */
+  readonly #answers: Map<string, BlobDigest>[] = [];
   #writable = true;
 
   constructor(repo: GitRepository, options: BlobDigestsOptions = {}) {
     this.#repo = repo;
-    this.#file = path.join(repo.commonDir, 'git-tuf', 'blob-digests');
-    this.#batchSize = Math.max(1, options.batchSize ?? 2000);
     this.#persist = options.persist ?? true;
+    this.#file = path.join(repo.commonDir, 'git-tuf', 'blob-digests');
+    // Read now, while the caller lists trees; indexed on first use. Unreadable: everything is computed.
+    this.#bytes = this.#persist ? readFile(this.#file).catch(() => null) : Promise.resolve(null);
   }
 
-  /** Length and sha256 of each blob (object ids in, same ids as keys out). */
+  /** Length and sha256 of each blob (full object ids in, same ids as keys out). */
   async digests(oids: readonly string[]): Promise<Map<string, BlobDigest>> {
-    const cache = await (this.#cache ??= this.#load());
+    const cache = (this.#cache ??= new DigestCache(this.#file, this.#repo.oidLength / 2, await this.#bytes));
     const result = new Map<string, BlobDigest>();
-    const unknown = new Set<string>();
+    const missing: string[] = [];
+    const wanted = new Set<string>();
     for (const oid of oids) {
-      const known = cache.get(oid);
-      if (known !== undefined) result.set(oid, known);
-      else unknown.add(oid);
-    }
-    if (unknown.size === 0) return result;
-    const missing = [...unknown];
-
-    let lines = '';
-    // The next batch is requested before the current one is hashed: git reads while node hashes.
-    try {
-      let next = this.#repo.readBlobs(missing.slice(0, this.#batchSize));
-      for (let start = 0; start < missing.length; start += this.#batchSize) {
-        const batch = missing.slice(start, start + this.#batchSize);
-        const contents = await next;
-        if (start + this.#batchSize < missing.length) {
-          next = this.#repo.readBlobs(missing.slice(start + this.#batchSize, start + 2 * this.#batchSize));
-          next.catch(() => {}); // reported when awaited; not an unhandled rejection meanwhile
-        }
-        batch.forEach((oid, i) => {
-          const content = contents[i]!;
-          const digest = { length: content.length, sha256: createHash('sha256').update(content).digest('hex') };
-          cache.set(oid, digest);
-          result.set(oid, digest);
-          lines += `${oid} ${digest.length} ${digest.sha256}\n`;
-        });
-        this.hashedCount += batch.length;
+      if (result.has(oid) || wanted.has(oid)) continue;
+      const known = this.#earlier(oid) ?? cache.get(oid);
+      if (known !== undefined) {
+        result.set(oid, known);
+        continue;
       }
+      // An abbreviated id would be resolved by git, and then cached under the wrong key.
+      if (oid.length !== this.#repo.oidLength) throw new GitTufError('git', `not a full git object id: ${JSON.stringify(oid)}`);
+      wanted.add(oid);
+      missing.push(oid);
+    }
+    this.#answers.push(result);
+    if (missing.length === 0) return result;
+
+    // Each blob is hashed as its bytes stream from git: git unpacks the next ones meanwhile, and
+    // no blob is ever held whole.
+    const records = this.#persist && this.#writable ? Buffer.allocUnsafe(missing.length * cache.recordBytes) : null;
+    let count = 0;
+    try {
+      await this.#repo.streamBlobs(missing, () => {
+        let length = 0;
+        let hash: Hash | null = null;
+        let sha256: string | null = null;
+        return {
+          begin(_index, size) {
+            length = size;
+            hash = null;
+            sha256 = size === 0 ? EMPTY_SHA256 : null;
+          },
+          data(bytes) {
+            // Most blobs arrive in one piece: hashed in one call, without a Hash object.
+            if (hash === null && bytes.length === length) sha256 = hashOnce('sha256', bytes, 'hex');
+            else (hash ??= createHash('sha256')).update(bytes);
+          },
+          end: (index) => {
+            const oid = missing[index]!;
+            const digest = { length, sha256: sha256 ?? hash!.digest('hex') };
+            result.set(oid, digest);
+            if (records !== null) cache.writeRecord(records, count, oid, digest.length, digest.sha256);
+            count++;
+          },
+        };
+      });
     } finally {
-      await this.#append(lines); // what was hashed is kept even if a later blob is missing
+      this.hashedCount += count;
+      // What was hashed is kept even if a later blob is missing.
+      if (records !== null) this.#save(cache, records, count);
     }
     return result;
   }
 
-  async #load(): Promise<Map<string, BlobDigest>> {
-    const cache = new Map<string, BlobDigest>();
-    if (!this.#persist) return cache;
-    let text: string;
-    try {
-      text = await readFile(this.#file, 'latin1');
-    } catch {
-      return cache; // no cache yet (or unreadable): everything is computed
+  #earlier(oid: string): BlobDigest | undefined {
+    for (const answer of this.#answers) {
+      const digest = answer.get(oid);
+      if (digest !== undefined) return digest;
     }
-    this.#fileEndsWithNewline = text === '' || text.endsWith('\n');
-    const conflicting = new Set<string>();
-    for (const line of text.split('\n')) {
-      const entry = parseLine(line);
-      if (entry === null) continue;
-      const known = cache.get(entry.oid);
-      if (known !== undefined && (known.length !== entry.length || known.sha256 !== entry.sha256)) conflicting.add(entry.oid);
-      cache.set(entry.oid, { length: entry.length, sha256: entry.sha256 });
-    }
-    // Two different answers for one blob: the file was damaged, trust neither.
-    for (const oid of conflicting) cache.delete(oid);
-    return cache;
+    return undefined;
   }
 
-  /** One append per call; a read-only repository just goes without a persistent cache. */
-  async #append(lines: string): Promise<void> {
-    if (!this.#persist || !this.#writable || lines === '') return;
+  /** A read-only repository (or a full disk) just goes without a persistent cache. */
+  #save(cache: DigestCache, records: Buffer, count: number): void {
     try {
-      await mkdir(path.dirname(this.#file), { recursive: true });
-      // After a torn last line, start on a fresh line so the new entries stay parseable.
-      await appendFile(this.#file, (this.#fileEndsWithNewline ? '' : '\n') + lines, 'latin1');
-      this.#fileEndsWithNewline = true;
+      cache.append(records, count);
     } catch {
       this.#writable = false;
     }
   }
-}
-
-/** `<oid> <length> <sha256hex>`; anything else (a torn append, garbage) is not trusted: null. */
-function parseLine(line: string): { oid: string; length: number; sha256: string } | null {
-  const space = line.indexOf(' ');
-  const space2 = line.indexOf(' ', space + 1);
-  if (space < 40 || space2 === -1 || line.length - space2 - 1 !== 64) return null;
-  const oid = line.slice(0, space);
-  const length = line.slice(space + 1, space2);
-  const sha256 = line.slice(space2 + 1);
-  if (!HEX.test(oid) || !LENGTH.test(length) || !HEX.test(sha256)) return null;
-  return { oid, length: Number(length), sha256 };
 }

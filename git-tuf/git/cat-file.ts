@@ -1,23 +1,32 @@
 // One long-lived `git cat-file --batch` per repository: reading 100k blobs costs one process, not 100k.
+// Answers are parsed as they stream and handed to a receiver chunk by chunk, so a caller that only
+// hashes never holds a whole object, and git unpacks the next objects while node handles the last.
 import type { ChildProcess } from 'node:child_process';
 import { GitTufError } from '../errors.js';
 import { spawnGit } from './exec.js';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 
-interface Batch {
-  readonly results: Buffer[];
-  readonly expected: ObjectType | undefined;
-  remaining: number;
-  failed: boolean;
-  resolve(results: Buffer[]): void;
-  reject(error: Error): void;
+/** Takes the objects of one request as they stream from git, in request order. */
+export interface ObjectReceiver {
+  /** Object `index` of the request begins; `size` bytes follow (none when 0). */
+  begin(index: number, size: number): void;
+  /** The next bytes of the current object: a view into git's output, valid only during the call. */
+  data(bytes: Buffer): void;
+  /** Object `index` is complete. */
+  end(index: number): void;
 }
 
-interface Request {
-  readonly batch: Batch;
-  readonly index: number;
-  readonly oid: string;
+interface Batch {
+  readonly oids: readonly string[];
+  readonly expected: ObjectType | undefined;
+  readonly receiver: ObjectReceiver;
+  /** Next index to answer, and next index to write to git's stdin. */
+  answered: number;
+  written: number;
+  failed: boolean;
+  resolve(): void;
+  reject(error: Error): void;
 }
 
 interface Refable {
@@ -26,21 +35,27 @@ interface Refable {
 }
 
 const OBJECT_ID = /^[0-9a-f]+$/i;
+const SAME_LENGTH_IDS = new Map<number, RegExp>();
 const ARGS = ['cat-file', '--batch'];
+/** Object ids per stdin write: the input is joined a slice at a time, as git takes it. */
+const WRITE_SLICE = 2048;
 
 export class CatFile {
   readonly #cwd: string;
   readonly #env: NodeJS.ProcessEnv | undefined;
   #child: ChildProcess | null = null;
   #stderr = '';
-  // Requests in the order they were written; git answers in the same order.
-  #queue: Request[] = [];
-  #head = 0;
+  // Batches in the order they were queued; git answers in the same order.
+  #batches: Batch[] = [];
+  /** How many of #batches have all their ids written to git. */
+  #writing = 0;
+  #draining = false;
   // Stream parser state.
   #headerParts: Buffer[] = [];
-  #content: Buffer | null = null;
-  #contentType = '';
-  #filled = 0;
+  /** Bytes of the current object still to come; -1 between objects. */
+  #remaining = -1;
+  /** The current object goes nowhere (its batch failed, or it has the wrong type). */
+  #discard = false;
   #skipNewline = false;
 
   constructor(cwd: string, options: { env?: NodeJS.ProcessEnv } = {}) {
@@ -54,19 +69,40 @@ export class CatFile {
     return content!;
   }
 
-  /** The contents of many objects, in order: all requests are written at once and answers parsed as they stream. */
-  readMany(oids: readonly string[], expected?: ObjectType): Promise<Buffer[]> {
-    if (oids.length === 0) return Promise.resolve([]);
-    for (const oid of oids) {
-      // Only object ids: a name like `HEAD:path` would be resolved by git, and a newline would desynchronise the protocol.
-      if (!OBJECT_ID.test(oid)) return Promise.reject(new GitTufError('git', `not a git object id: ${JSON.stringify(oid)}`));
-    }
-    return new Promise<Buffer[]>((resolve, reject) => {
-      const batch: Batch = { results: new Array<Buffer>(oids.length), expected, remaining: oids.length, failed: false, resolve, reject };
+  /** The contents of many objects, in order (all held in memory: bound `oids` to bound memory). */
+  async readMany(oids: readonly string[], expected?: ObjectType): Promise<Buffer[]> {
+    const results = new Array<Buffer>(oids.length);
+    let content = Buffer.alloc(0);
+    let filled = 0;
+    await this.stream(oids, expected, {
+      begin(_index, size) {
+        content = Buffer.allocUnsafe(size);
+        filled = 0;
+      },
+      data(bytes) {
+        filled += bytes.copy(content, filled);
+      },
+      end(index) {
+        results[index] = content;
+      },
+    });
+    return results;
+  }
+
+  /**
+   * Streams many objects to `receiver`, in order; memory stays bounded however many there are.
+   * Rejects at the first missing object or object of another type than `expected`; the receiver
+   * has then seen every object before it, and sees nothing more.
+   */
+  stream(oids: readonly string[], expected: ObjectType | undefined, receiver: ObjectReceiver): Promise<void> {
+    if (oids.length === 0) return Promise.resolve();
+    const bad = notAnObjectId(oids);
+    if (bad !== undefined) return Promise.reject(new GitTufError('git', `not a git object id: ${JSON.stringify(bad)}`));
+    return new Promise<void>((resolve, reject) => {
       const child = this.#process();
-      if (this.#head === this.#queue.length) setRef(child, true);
-      for (let index = 0; index < oids.length; index++) this.#queue.push({ batch, index, oid: oids[index]! });
-      child.stdin!.write(oids.join('\n') + '\n');
+      if (this.#batches.length === 0) setRef(child, true);
+      this.#batches.push({ oids, expected, receiver, answered: 0, written: 0, failed: false, resolve, reject });
+      this.#write(child);
     });
   }
 
@@ -105,22 +141,46 @@ export class CatFile {
     return child;
   }
 
+  /** Writes queued object ids to git until its stdin pushes back, then continues on 'drain'. */
+  #write(child: ChildProcess): void {
+    if (this.#draining) return;
+    const stdin = child.stdin!;
+    while (this.#writing < this.#batches.length) {
+      const batch = this.#batches[this.#writing]!;
+      const end = Math.min(batch.oids.length, batch.written + WRITE_SLICE);
+      const text = batch.oids.slice(batch.written, end).join('\n') + '\n';
+      batch.written = end;
+      if (end === batch.oids.length) this.#writing++;
+      if (!stdin.write(text)) {
+        this.#draining = true;
+        stdin.once('drain', () => {
+          if (this.#child !== child) return;
+          this.#draining = false;
+          this.#write(child);
+        });
+        return;
+      }
+    }
+  }
+
   #parse(chunk: Buffer, child: ChildProcess): void {
     let pos = 0;
     const end = chunk.length;
     // A protocol error forgets the process: stop parsing its output then.
     while (pos < end && this.#child === child) {
-      const content = this.#content;
-      if (content !== null) {
-        const n = Math.min(content.length - this.#filled, end - pos);
-        chunk.copy(content, this.#filled, pos, pos + n);
-        this.#filled += n;
-        pos += n;
-        if (this.#filled === content.length) {
-          this.#content = null;
-          this.#skipNewline = true;
-          this.#settle(content, this.#contentType);
+      if (this.#remaining > 0) {
+        const n = Math.min(this.#remaining, end - pos);
+        if (!this.#discard) {
+          const batch = this.#batches[0]!;
+          try {
+            batch.receiver.data(chunk.subarray(pos, pos + n));
+          } catch (error) {
+            this.#receiverFailed(batch, error);
+          }
         }
+        this.#remaining -= n;
+        pos += n;
+        if (this.#remaining === 0) this.#endObject();
       } else if (this.#skipNewline) {
         if (chunk[pos] !== 0x0a) return this.#protocolError('no newline after object content');
         this.#skipNewline = false;
@@ -147,51 +207,68 @@ export class CatFile {
 
   /** Handles `<oid> <type> <size>` or `<name> missing`. */
   #header(header: string): void {
-    const fields = header.split(' ');
-    if (fields.length === 2 && (fields[1] === 'missing' || fields[1] === 'ambiguous')) {
-      return this.#settle(null, fields[1]);
+    const batch = this.#batches[0];
+    if (batch === undefined) return this.#protocolError('an answer nobody asked for');
+    const space = header.indexOf(' ');
+    const space2 = header.indexOf(' ', space + 1);
+    if (space2 === -1) {
+      const what = header.slice(space + 1);
+      if (space === -1 || (what !== 'missing' && what !== 'ambiguous')) return this.#protocolError(`unexpected header ${JSON.stringify(header)}`);
+      this.#failBatch(batch, new GitTufError('git', `git object ${batch.oids[batch.answered]} is ${what}`));
+      return this.#next(batch);
     }
-    const size = Number(fields[2]);
-    if (fields.length !== 3 || fields[2] === '' || !Number.isSafeInteger(size) || size < 0) {
-      return this.#protocolError(`unexpected header ${JSON.stringify(header)}`);
+    const sizeText = header.slice(space2 + 1);
+    const size = Number(sizeText);
+    if (sizeText === '' || !Number.isSafeInteger(size) || size < 0) return this.#protocolError(`unexpected header ${JSON.stringify(header)}`);
+    const type = header.slice(space + 1, space2);
+    if (!batch.failed && batch.expected !== undefined && type !== batch.expected) {
+      this.#failBatch(batch, new GitTufError('git', `git object ${batch.oids[batch.answered]} is a ${type}, not a ${batch.expected}`));
     }
-    const type = fields[1]!;
-    if (size === 0) {
-      this.#skipNewline = true;
-      this.#settle(Buffer.alloc(0), type);
-    } else {
-      this.#content = Buffer.allocUnsafe(size);
-      this.#contentType = type;
-      this.#filled = 0;
+    this.#discard = batch.failed;
+    if (!this.#discard) {
+      try {
+        batch.receiver.begin(batch.answered, size);
+      } catch (error) {
+        this.#receiverFailed(batch, error);
+      }
     }
+    this.#remaining = size;
+    if (size === 0) this.#endObject();
   }
 
-  /** Completes the oldest request with content, or with an error when `content` is null (missing/ambiguous). */
-  #settle(content: Buffer | null, type: string): void {
-    const request = this.#queue[this.#head];
-    if (request === undefined) return this.#protocolError('an answer nobody asked for');
-    this.#queue[this.#head++] = undefined as unknown as Request; // release for GC
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-      if (this.#child !== null) setRef(this.#child, false);
-    } else if (this.#head >= 65536 && this.#head * 2 >= this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
+  #endObject(): void {
+    const batch = this.#batches[0]!;
+    this.#remaining = -1;
+    this.#skipNewline = true;
+    if (!this.#discard) {
+      try {
+        batch.receiver.end(batch.answered);
+      } catch (error) {
+        this.#receiverFailed(batch, error);
+      }
     }
-    const { batch } = request;
-    batch.remaining--;
+    this.#next(batch);
+  }
+
+  /** The oldest batch got one more answer; settles it after its last. */
+  #next(batch: Batch): void {
+    if (++batch.answered < batch.oids.length) return;
+    this.#batches.shift();
+    this.#writing--;
+    if (!batch.failed) batch.resolve();
+    if (this.#batches.length === 0 && this.#child !== null) setRef(this.#child, false);
+  }
+
+  /** A receiver that throws fails its own request, not the stream. */
+  #receiverFailed(batch: Batch, error: unknown): void {
+    this.#discard = true;
+    this.#failBatch(batch, error instanceof Error ? error : new Error(String(error)));
+  }
+
+  #failBatch(batch: Batch, error: Error): void {
     if (batch.failed) return;
-    if (content === null) {
-      batch.failed = true;
-      batch.reject(new GitTufError('git', `git object ${request.oid} is ${type}`));
-    } else if (batch.expected !== undefined && type !== batch.expected) {
-      batch.failed = true;
-      batch.reject(new GitTufError('git', `git object ${request.oid} is a ${type}, not a ${batch.expected}`));
-    } else {
-      batch.results[request.index] = content;
-      if (batch.remaining === 0) batch.resolve(batch.results);
-    }
+    batch.failed = true;
+    batch.reject(error);
   }
 
   #protocolError(what: string): void {
@@ -202,19 +279,36 @@ export class CatFile {
 
   /** Rejects everything pending and forgets the process. */
   #fail(error: GitTufError): void {
-    const pending = this.#queue.slice(this.#head);
+    const pending = this.#batches;
     this.#child = null;
-    this.#queue = [];
-    this.#head = 0;
+    this.#batches = [];
+    this.#writing = 0;
+    this.#draining = false;
     this.#headerParts = [];
-    this.#content = null;
+    this.#remaining = -1;
+    this.#discard = false;
     this.#skipNewline = false;
-    for (const { batch } of pending) {
-      if (batch.failed) continue;
-      batch.failed = true;
-      batch.reject(error);
-    }
+    for (const batch of pending) this.#failBatch(batch, error);
   }
+}
+
+/**
+ * The first of `oids` that is no object id, if any. Only object ids: a name like `HEAD:path`
+ * would be resolved by git, and a newline would desynchronise the protocol. Ids of one length are
+ * checked a slice at a time: n lines of exactly `length` hex digits, n ids, so no id holds a newline.
+ */
+function notAnObjectId(oids: readonly string[]): string | undefined {
+  for (let start = 0; start < oids.length; start += WRITE_SLICE) {
+    const slice = oids.slice(start, start + WRITE_SLICE);
+    const length = slice[0]!.length;
+    const joined = slice.join('\n') + '\n';
+    let pattern = SAME_LENGTH_IDS.get(length);
+    if (pattern === undefined) SAME_LENGTH_IDS.set(length, (pattern = new RegExp(`^(?:[0-9a-f]{${length}}\n)*$`, 'i')));
+    if (length > 0 && joined.length === slice.length * (length + 1) && pattern.test(joined)) continue;
+    const bad = slice.findIndex((oid) => !OBJECT_ID.test(oid));
+    if (bad !== -1) return slice[bad];
+  }
+  return undefined;
 }
 
 function setRef(child: ChildProcess, ref: boolean): void {

@@ -1,8 +1,10 @@
 // Read access to a git repository at any commit, without touching its work tree.
 import { realpath, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { GitTufError } from '../errors.js';
-import { CatFile } from './cat-file.js';
+import { CatFile, type ObjectReceiver } from './cat-file.js';
+import { GitConfig } from './config.js';
 import { gitError, gitOutput, runGit, type GitOptions, type GitResult } from './exec.js';
 
 export interface TreeEntry {
@@ -12,9 +14,9 @@ export interface TreeEntry {
   mode: string;
   type: 'blob' | 'commit' | 'tree';
   oid: string;
-  /** Blob size in bytes; null for submodules and trees. */
-  size: number | null;
 }
+
+export type ObjectFormat = 'sha1' | 'sha256';
 
 const NOT_A_REPO_HINT = 'run git tuf inside a clone of the TUF repository';
 
@@ -23,12 +25,20 @@ export class GitRepository {
   readonly root: string;
   /** The git directory shared by all work trees (where caches live). */
   readonly commonDir: string;
+  /** The object format: object ids are 40 (sha1) or 64 (sha256) hex digits. */
+  readonly objectFormat: ObjectFormat;
   readonly #catFile: CatFile;
 
-  private constructor(root: string, commonDir: string) {
+  private constructor(root: string, commonDir: string, objectFormat: ObjectFormat) {
     this.root = root;
     this.commonDir = commonDir;
+    this.objectFormat = objectFormat;
     this.#catFile = new CatFile(root);
+  }
+
+  /** Hex digits in an object id of this repository. */
+  get oidLength(): number {
+    return this.objectFormat === 'sha256' ? 64 : 40;
   }
 
   /** The repository containing `cwd` (any subdirectory works; bare repositories too). */
@@ -37,9 +47,10 @@ export class GitRepository {
     const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (!isDir) throw new GitTufError('not-a-repo', `not a git repository: ${cwd}`, { hint: NOT_A_REPO_HINT });
     // One call in the usual case; --show-toplevel fails (after printing the rest) outside a work tree.
-    let result = await runGit(['rev-parse', '--is-inside-work-tree', '--git-common-dir', '--show-toplevel'], { cwd: dir });
+    const args = ['rev-parse', '--is-inside-work-tree', '--git-common-dir', '--show-object-format', '--show-toplevel'];
+    let result = await runGit(args, { cwd: dir });
     if (result.code !== 0 && result.stdout.toString('utf8').startsWith('false\n')) {
-      result = await runGit(['rev-parse', '--is-inside-work-tree', '--git-common-dir'], { cwd: dir });
+      result = await runGit(args.slice(0, -1), { cwd: dir });
     }
     if (result.code !== 0) {
       if (/not a git repository/i.test(result.stderr)) {
@@ -47,12 +58,15 @@ export class GitRepository {
       }
       throw gitError(['rev-parse', '--git-common-dir'], result); // e.g. "dubious ownership": git's words are the best hint
     }
-    const [inWorkTree, commonDirOut, topLevel] = result.stdout.toString('utf8').split('\n');
+    const [inWorkTree, commonDirOut, objectFormat, topLevel] = result.stdout.toString('utf8').split('\n');
     if (commonDirOut === undefined || commonDirOut === '') throw gitError(['rev-parse', '--git-common-dir'], result);
+    if (objectFormat !== 'sha1' && objectFormat !== 'sha256') {
+      throw new GitTufError('git', `unsupported git object format ${JSON.stringify(objectFormat)} in ${cwd}`);
+    }
     // git prints relative paths relative to the physical working directory.
     const commonDir = path.isAbsolute(commonDirOut) ? commonDirOut : path.resolve(await realpath(dir), commonDirOut);
     const root = inWorkTree === 'true' && topLevel ? topLevel : commonDir;
-    return new GitRepository(root, commonDir);
+    return new GitRepository(root, commonDir, objectFormat);
   }
 
   /** Runs git in this repository; the caller interprets the exit code. */
@@ -75,6 +89,43 @@ export class GitRepository {
     throw gitError(args, result);
   }
 
+  /** HEAD in one git call: the checked-out branch (short name; null when detached) and its commit (null before the first commit). */
+  async head(): Promise<{ branch: string | null; commit: string | null }> {
+    const args = ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'];
+    const result = await this.run(args);
+    if (result.code !== 0) return { branch: await this.currentBranch(), commit: null }; // unborn, or an error currentBranch reports
+    const [commit, ref] = result.stdout.toString('utf8').split('\n');
+    if (commit === undefined || ref === undefined || commit.length !== this.oidLength) throw gitError(args, result);
+    return { branch: ref === 'HEAD' ? null : shortBranch(ref), commit };
+  }
+
+  /**
+   * The commits of several full ref names (`refs/heads/main`, `refs/remotes/origin/main`, tags)
+   * in one git call; a ref that does not exist or names no commit is left out.
+   */
+  async refCommits(refs: readonly string[]): Promise<Map<string, string>> {
+    const commits = new Map<string, string>();
+    const wanted = new Set(refs.filter((ref) => ref.startsWith('refs/'))); // nothing git could read as an option
+    if (wanted.size === 0) return commits;
+    const args = ['for-each-ref', '--format=%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)', ...wanted];
+    const result = await this.run(args);
+    if (result.code !== 0) throw gitError(args, result);
+    const deeper: string[] = [];
+    for (const line of result.stdout.toString('utf8').split('\n')) {
+      const [ref, type, oid, peeledType, peeled] = line.split('\0');
+      // Patterns also match refs below them (refs/heads/main/x): only exact names count.
+      if (ref === undefined || !wanted.has(ref)) continue;
+      if (type === 'commit') commits.set(ref, oid!);
+      else if (peeledType === 'commit') commits.set(ref, peeled!);
+      else if (peeledType === 'tag') deeper.push(ref); // a tag of a tag: rare, peeled by rev-parse
+    }
+    for (const ref of deeper) {
+      const commit = await this.resolveCommit(ref);
+      if (commit !== null) commits.set(ref, commit);
+    }
+    return commits;
+  }
+
   /** The best common ancestor of two commits; null when their histories are unrelated. */
   async mergeBase(a: string, b: string): Promise<string | null> {
     for (const ref of [a, b]) {
@@ -93,8 +144,7 @@ export class GitRepository {
     const result = await this.run(args);
     if (result.code === 1) return null;
     if (result.code !== 0) throw gitError(args, result);
-    const ref = result.stdout.toString('utf8').trim();
-    return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+    return shortBranch(result.stdout.toString('utf8').trim());
   }
 
   /** A configuration value (the last one if set several times); null when unset. */
@@ -112,6 +162,14 @@ export class GitRepository {
     return text === '' ? [] : text.split('\n');
   }
 
+  /** The whole configuration in one git call, for several lookups (see GitConfig). */
+  async readConfig(): Promise<GitConfig> {
+    const args = ['config', '--list', '-z'];
+    const result = await this.run(args);
+    if (result.code !== 0) throw gitError(args, result);
+    return GitConfig.parse(result.stdout);
+  }
+
   /**
    * Everything under `dir` at `commit`, recursively (blobs and submodules; trees are implied by
    * the paths). An absent `dir` gives []. `dir` '' lists the whole tree.
@@ -119,11 +177,11 @@ export class GitRepository {
   async listTree(commit: string, dir: string): Promise<TreeEntry[]> {
     if (commit === '' || commit.startsWith('-')) throw new GitTufError('missing-ref', `not a commit: ${JSON.stringify(commit)}`);
     const prefix = dir.replace(/^\/+|\/+$/g, '');
-    const args = ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--full-tree', '-l', commit];
+    const args = ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--full-tree', commit];
     if (prefix !== '') args.push('--', `${prefix}/`);
     const result = await this.run(args);
     if (result.code !== 0) throw gitError(args, result);
-    return parseTree(result.stdout.toString('utf8'), prefix === '' ? 0 : prefix.length + 1);
+    return parseTree(result.stdout.toString('utf8'), prefix === '' ? 0 : prefix.length + 1, this.oidLength);
   }
 
   readBlob(oid: string): Promise<Buffer> {
@@ -135,36 +193,75 @@ export class GitRepository {
     return this.#catFile.readMany(oids, 'blob');
   }
 
+  /**
+   * Many blobs streamed chunk by chunk: memory stays bounded for any number. A large request is
+   * split over several git processes (git's unpacking, not node, is the slow side), each slice
+   * streaming in order to its own receiver from `receiver()`; indexes are into `oids`. Settles
+   * once every slice is done; rejects with the first error (a missing blob, a non-blob).
+   */
+  async streamBlobs(oids: readonly string[], receiver: () => ObjectReceiver): Promise<void> {
+    const slices = Math.max(1, Math.min(MAX_READERS, Math.floor(oids.length / MIN_BLOBS_PER_READER)));
+    if (slices === 1) return this.#catFile.stream(oids, 'blob', receiver());
+    const size = Math.ceil(oids.length / slices);
+    const extra = Array.from({ length: slices - 1 }, () => new CatFile(this.root));
+    try {
+      const results = await Promise.allSettled(
+        [this.#catFile, ...extra].map((reader, slice) => reader.stream(oids.slice(slice * size, (slice + 1) * size), 'blob', offset(receiver(), slice * size))),
+      );
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    } finally {
+      for (const reader of extra) reader.close();
+    }
+  }
+
   /** Stops the background `git cat-file`; the repository stays usable (a new one starts on demand). */
   close(): void {
     this.#catFile.close();
   }
 }
 
-/** Parses `ls-tree -z -l` output: `<mode> SP <type> SP <oid> SP+ <size>|- TAB <path> NUL`. */
-function parseTree(text: string, strip: number): TreeEntry[] {
+/** Blob reads of one request are split over up to this many `git cat-file` processes… */
+const MAX_READERS = Math.min(4, Math.max(2, availableParallelism()));
+/** …each answering at least this many. */
+const MIN_BLOBS_PER_READER = 4096;
+
+function offset(receiver: ObjectReceiver, start: number): ObjectReceiver {
+  if (start === 0) return receiver;
+  return {
+    begin: (index, size) => receiver.begin(start + index, size),
+    data: (bytes) => receiver.data(bytes),
+    end: (index) => receiver.end(start + index),
+  };
+}
+
+function shortBranch(ref: string): string {
+  return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+}
+
+const TYPES = { 0x62: 'blob', 0x63: 'commit', 0x74: 'tree' } as Record<number, TreeEntry['type'] | undefined>;
+
+/**
+ * Parses `ls-tree -z` output: `<mode> SP <type> SP <oid> TAB <path> NUL`, git printing the mode
+ * as exactly six octal digits. One decode of the whole output; fields are slices of it.
+ */
+function parseTree(text: string, strip: number, oidLength: number): TreeEntry[] {
   const entries: TreeEntry[] = [];
+  const end = text.length;
   let pos = 0;
-  while (pos < text.length) {
-    let end = text.indexOf('\0', pos);
-    if (end === -1) end = text.length;
-    const space1 = text.indexOf(' ', pos);
-    const space2 = text.indexOf(' ', space1 + 1);
-    const space3 = text.indexOf(' ', space2 + 1);
-    const tab = text.indexOf('\t', space3 + 1);
-    const type = text.slice(space1 + 1, space2);
-    const size = text.slice(space3 + 1, tab).trim();
-    if (space1 === -1 || space2 === -1 || space3 === -1 || tab === -1 || tab > end || (type !== 'blob' && type !== 'commit' && type !== 'tree')) {
-      throw new GitTufError('git', `unexpected git ls-tree output: ${JSON.stringify(text.slice(pos, end))}`);
+  while (pos < end) {
+    const typeStart = pos + 7;
+    const type = TYPES[text.charCodeAt(typeStart)] ?? 'tree';
+    const oidStart = typeStart + type.length + 1;
+    const tab = oidStart + oidLength;
+    const nul = text.indexOf('\0', tab);
+    if (nul === -1 || text.charCodeAt(pos + 6) !== 0x20 || !text.startsWith(type, typeStart) || text.charCodeAt(oidStart - 1) !== 0x20 || text.charCodeAt(tab) !== 0x09) {
+      throw new GitTufError('git', `unexpected git ls-tree output: ${JSON.stringify(text.slice(pos, nul === -1 ? pos + 200 : nul))}`);
     }
-    entries.push({
-      path: text.slice(tab + 1 + strip, end),
-      mode: text.slice(pos, space1),
-      type,
-      oid: text.slice(space2 + 1, space3),
-      size: size === '-' ? null : Number(size),
-    });
-    pos = end + 1;
+    // Regular files are nearly all entries: share one mode string.
+    const mode = text.startsWith('100644', pos) ? '100644' : text.slice(pos, pos + 6);
+    entries.push({ path: text.slice(tab + 1 + strip, nul), mode, type, oid: text.slice(oidStart, tab) });
+    pos = nul + 1;
   }
   return entries;
 }
