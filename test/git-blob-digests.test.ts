@@ -66,10 +66,11 @@ for (const format of ['sha1', 'sha256'] as const) {
     assert.is(statSync(cacheFile).size, 16 + 16 + 252 * recordBytes, 'cache file did not grow');
     assert.equal(await fresh.digests([]), new Map());
 
-    // One more blob: appended as a block of one.
+    // One more blob: appended as a block of one. digestList answers in order, repeats included.
     const [extra] = writeBlobs(repo.root, ['one more\n']);
-    const more = await new BlobDigests(repo).digests([...oids, extra!]);
-    assert.equal(more.get(extra!), expected('one more\n'));
+    const list = await new BlobDigests(repo).digestList([extra!, oids[1]!, extra!, ...oids]);
+    assert.equal(list.slice(0, 3), [expected('one more\n'), first.get(oids[1]!), expected('one more\n')]);
+    assert.equal(list.slice(3), oids.map((oid) => first.get(oid)));
     assert.is(statSync(cacheFile).size, 16 + 16 + 252 * recordBytes + 16 + recordBytes);
     assert.is(cached(cacheFile, oidBytes, [...oids, extra!]).known.length, contentOf.size + 1);
     repo.close();

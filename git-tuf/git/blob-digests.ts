@@ -24,8 +24,8 @@ export class BlobDigests {
   readonly #file: string;
   readonly #bytes: Promise<Buffer | null>;
   #cache: DigestCache | null = null;
-  /** Earlier answers of this instance (they hold what it computed). */
-  readonly #answers: Map<string, BlobDigest>[] = [];
+  /** What this instance hashed, one map per call. */
+  readonly #hashed: Map<string, BlobDigest>[] = [];
   #writable = true;
 
   constructor(repo: GitRepository, options: BlobDigestsOptions = {}) {
@@ -38,29 +38,44 @@ export class BlobDigests {
 
   /** Length and sha256 of each blob (full object ids in, same ids as keys out). */
   async digests(oids: readonly string[]): Promise<Map<string, BlobDigest>> {
-    const cache = (this.#cache ??= new DigestCache(this.#file, this.#repo.oidLength / 2, await this.#bytes));
+    const list = await this.digestList(oids);
     const result = new Map<string, BlobDigest>();
+    for (let i = 0; i < oids.length; i++) result.set(oids[i]!, list[i]!);
+    return result;
+  }
+
+  /** Length and sha256 of each blob, in the order of `oids` (no map to build or read: the fastest form). */
+  async digestList(oids: readonly string[]): Promise<BlobDigest[]> {
+    const cache = (this.#cache ??= new DigestCache(this.#file, this.#repo.oidLength / 2, await this.#bytes));
+    const list = new Array<BlobDigest>(oids.length);
     const missing: string[] = [];
     const wanted = new Set<string>();
-    for (const oid of oids) {
-      if (result.has(oid) || wanted.has(oid)) continue;
+    for (let i = 0; i < oids.length; i++) {
+      const oid = oids[i]!;
       const known = this.#earlier(oid) ?? cache.get(oid);
-      if (known !== undefined) {
-        result.set(oid, known);
-        continue;
+      if (known !== undefined) list[i] = known;
+      else if (!wanted.has(oid)) {
+        // An abbreviated id would be resolved by git, and then cached under the wrong key.
+        if (oid.length !== this.#repo.oidLength) throw new GitTufError('git', `not a full git object id: ${JSON.stringify(oid)}`);
+        wanted.add(oid);
+        missing.push(oid);
       }
-      // An abbreviated id would be resolved by git, and then cached under the wrong key.
-      if (oid.length !== this.#repo.oidLength) throw new GitTufError('git', `not a full git object id: ${JSON.stringify(oid)}`);
-      wanted.add(oid);
-      missing.push(oid);
     }
-    this.#answers.push(result);
-    if (missing.length === 0) return result;
+    if (missing.length === 0) return list;
+    const hashed = await this.#hash(missing, cache);
+    for (let i = 0; i < oids.length; i++) list[i] ??= hashed.get(oids[i]!)!;
+    return list;
+  }
 
-    // Each blob is hashed as its bytes stream from git: git unpacks the next ones meanwhile, and
-    // no blob is ever held whole.
+  /**
+   * Reads and hashes blobs, each as its bytes stream from git: git unpacks the next ones
+   * meanwhile, and no blob is ever held whole. Whatever was hashed is kept, even if a later blob
+   * is missing.
+   */
+  async #hash(missing: string[], cache: DigestCache): Promise<Map<string, BlobDigest>> {
+    const hashed = new Map<string, BlobDigest>();
+    this.#hashed.push(hashed);
     const records = this.#persist && this.#writable ? Buffer.allocUnsafe(missing.length * cache.recordBytes) : null;
-    let count = 0;
     try {
       await this.#repo.streamBlobs(missing, () => {
         let length = 0;
@@ -77,26 +92,24 @@ export class BlobDigests {
             if (hash === null && bytes.length === length) sha256 = hashOnce('sha256', bytes, 'hex');
             else (hash ??= createHash('sha256')).update(bytes);
           },
-          end: (index) => {
+          end(index) {
             const oid = missing[index]!;
             const digest = { length, sha256: sha256 ?? hash!.digest('hex') };
-            result.set(oid, digest);
-            if (records !== null) cache.writeRecord(records, count, oid, digest.length, digest.sha256);
-            count++;
+            if (records !== null) cache.writeRecord(records, hashed.size, oid, length, digest.sha256);
+            hashed.set(oid, digest);
           },
         };
       });
     } finally {
-      this.hashedCount += count;
-      // What was hashed is kept even if a later blob is missing.
-      if (records !== null) this.#save(cache, records, count);
+      this.hashedCount += hashed.size;
+      if (records !== null) this.#save(cache, records, hashed.size);
     }
-    return result;
+    return hashed;
   }
 
   #earlier(oid: string): BlobDigest | undefined {
-    for (const answer of this.#answers) {
-      const digest = answer.get(oid);
+    for (const hashed of this.#hashed) {
+      const digest = hashed.get(oid);
       if (digest !== undefined) return digest;
     }
     return undefined;

@@ -39,10 +39,14 @@ export class DigestCache {
   /** The loaded file; `hex` is all of it in hex, for slicing ids and digests without decoding each. */
   #data: Buffer = Buffer.alloc(0);
   #hex = '';
-  /** Byte offset of every trusted record; by the oid's first four bytes, with collisions chained. */
+  /** Byte offset of every trusted record. */
   #offsets = new Int32Array(0);
-  #first: Map<number, number> | null = null;
-  #next = new Int32Array(0);
+  /**
+   * Built on first use: a hash table of record numbers (open addressing, -1 = empty slot) keyed by
+   * the oid's first four bytes, which git's hashing spreads evenly; `keys` holds each record's key.
+   */
+  #slots: Int32Array | null = null;
+  #keys = new Int32Array(0);
   /** Append to the file as it is (true), or write a fresh file (absent, foreign, damaged). */
   #appendable = false;
   /** Blobs with records that disagree. */
@@ -64,11 +68,14 @@ export class DigestCache {
   /** The cached digest of a blob (full hex id); undefined when unknown or when the file disagrees with itself. */
   get(oid: string): BlobDigest | undefined {
     if (oid.length !== 2 * this.oidBytes || this.#offsets.length === 0) return undefined;
-    this.#first ??= this.#index();
+    const slots = (this.#slots ??= this.#index());
+    const mask = slots.length - 1;
+    const key = hexKey(oid);
     let found: BlobDigest | undefined;
-    for (let k = this.#first.get(hexKey(oid)) ?? -1; k >= 0; k = this.#next[k]!) {
+    for (let slot = key & mask, k = slots[slot]!; k !== -1; slot = (slot + 1) & mask, k = slots[slot]!) {
+      if (this.#keys[k] !== key) continue;
       const off = this.#offsets[k]!;
-      if (!this.#hex.startsWith(oid, 2 * off)) continue;
+      if (!sameAt(this.#hex, 2 * off, oid)) continue; // the whole id: a 32-bit key is easily forged
       const lengthAt = off + this.oidBytes;
       const high = this.#data.readUInt32LE(lengthAt + 4);
       if (high >= MAX_LENGTH_HIGH) return undefined;
@@ -173,16 +180,22 @@ export class DigestCache {
     return count;
   }
 
-  #index(): Map<number, number> {
-    const first = new Map<number, number>();
+  #index(): Int32Array {
     const offsets = this.#offsets;
-    this.#next = new Int32Array(offsets.length);
-    for (let k = offsets.length - 1; k >= 0; k--) {
+    let size = 1;
+    while (size < 2 * offsets.length) size *= 2;
+    const slots = new Int32Array(size).fill(-1);
+    const keys = new Int32Array(offsets.length);
+    const mask = size - 1;
+    for (let k = 0; k < offsets.length; k++) {
       const key = this.#data.readInt32BE(offsets[k]!);
-      this.#next[k] = first.get(key) ?? -1;
-      first.set(key, k);
+      keys[k] = key;
+      let slot = key & mask;
+      while (slots[slot] !== -1) slot = (slot + 1) & mask;
+      slots[slot] = k;
     }
-    return first;
+    this.#keys = keys;
+    return slots;
   }
 
   /** Every trusted record as one block (for a rewrite); nothing when there are none. */
@@ -212,6 +225,12 @@ function hexKey(oid: string): number {
     key = (key << 4) | (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
   }
   return key;
+}
+
+/** Whether `text` holds `part` at `at` (startsWith(part, at) is slow on a long string). */
+function sameAt(text: string, at: number, part: string): boolean {
+  for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
+  return true;
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

@@ -183,7 +183,6 @@ export class GitRepository {
     if (result.code !== 0) throw gitError(args, result);
     return parseTree(result.stdout.toString('utf8'), prefix === '' ? 0 : prefix.length + 1, this.oidLength);
   }
-
   readBlob(oid: string): Promise<Buffer> {
     return this.#catFile.read(oid, 'blob');
   }
@@ -235,6 +234,12 @@ function offset(receiver: ObjectReceiver, start: number): ObjectReceiver {
   };
 }
 
+/** Whether `text` holds `part` at `at` (startsWith(part, at) is slow on a long string). */
+function sameAt(text: string, at: number, part: string): boolean {
+  for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
+  return true;
+}
+
 function shortBranch(ref: string): string {
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
 }
@@ -242,8 +247,8 @@ function shortBranch(ref: string): string {
 const TYPES = { 0x62: 'blob', 0x63: 'commit', 0x74: 'tree' } as Record<number, TreeEntry['type'] | undefined>;
 
 /**
- * Parses `ls-tree -z` output: `<mode> SP <type> SP <oid> TAB <path> NUL`, git printing the mode
- * as exactly six octal digits. One decode of the whole output; fields are slices of it.
+ * Parses `ls-tree -z` output: `<mode> SP <type> SP <oid> TAB <path> NUL`, git
+ * printing the mode as exactly six octal digits. One decode of the whole output; fields are slices of it.
  */
 function parseTree(text: string, strip: number, oidLength: number): TreeEntry[] {
   const entries: TreeEntry[] = [];
@@ -255,11 +260,11 @@ function parseTree(text: string, strip: number, oidLength: number): TreeEntry[] 
     const oidStart = typeStart + type.length + 1;
     const tab = oidStart + oidLength;
     const nul = text.indexOf('\0', tab);
-    if (nul === -1 || text.charCodeAt(pos + 6) !== 0x20 || !text.startsWith(type, typeStart) || text.charCodeAt(oidStart - 1) !== 0x20 || text.charCodeAt(tab) !== 0x09) {
+    if (nul === -1 || text.charCodeAt(pos + 6) !== 0x20 || !sameAt(text, typeStart, type) || text.charCodeAt(oidStart - 1) !== 0x20 || text.charCodeAt(tab) !== 0x09) {
       throw new GitTufError('git', `unexpected git ls-tree output: ${JSON.stringify(text.slice(pos, nul === -1 ? pos + 200 : nul))}`);
     }
     // Regular files are nearly all entries: share one mode string.
-    const mode = text.startsWith('100644', pos) ? '100644' : text.slice(pos, pos + 6);
+    const mode = sameAt(text, pos, '100644') ? '100644' : text.slice(pos, pos + 6);
     entries.push({ path: text.slice(tab + 1 + strip, nul), mode, type, oid: text.slice(oidStart, tab) });
     pos = nul + 1;
   }
