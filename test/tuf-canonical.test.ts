@@ -157,19 +157,208 @@ test('canonicalJson matches @tufjs/canonical-json on every fixture file\'s signe
   }
 });
 
-test('canonicalJson stays linear on a targets role with 100k entries', () => {
-  const targets: Record<string, unknown> = {};
-  for (let i = 0; i < 100_000; i++) {
-    const hex = (i * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(8);
-    targets[`dir${i % 100}/file-${i}.tar.gz`] = { hashes: { sha256: hex }, length: i };
-  }
-  const started = performance.now();
-  const bytes = canonicalJson({ _type: 'targets', targets, version: 1 });
-  const elapsed = performance.now() - started;
-  assert.ok(bytes.length > 10_000_000);
-  assert.ok(bytes.subarray(0, 60).toString().startsWith('{"_type":"targets","targets":{"dir0/file-0.tar.gz"'));
-  // Measured ≈ 0.4 s; a quadratic encoder takes minutes. Generous for slow CI machines.
-  assert.ok(elapsed < 10_000, `took ${elapsed.toFixed(0)} ms`);
+test('canonicalJson orders array-index-like keys by code point, which no JS object enumerates in', () => {
+  const value = JSON.parse('{"a":1,"9":2,"10":3,"-1":4," ":5,"0":6,"4294967295":7,"01":8}') as unknown;
+  assert.equal(Object.keys(value as object).slice(0, 3), ['0', '9', '10'], 'premise: index keys enumerate first, numerically');
+  assert.is(canonicalJson(value).toString(), '{" ":5,"-1":4,"0":6,"01":8,"10":3,"4294967295":7,"9":2,"a":1}');
+  // Index keys that already enumerate in code-point order, in an object that needs a copy for a child.
+  assert.is(canonicalJson({ 1: { b: 1, a: 2 }, 2: 'x', b: 0 }).toString(), '{"1":{"a":2,"b":1},"2":"x","b":0}');
+  // Deep inside an unordered parent and next to stringified siblings.
+  assert.is(canonicalJson({ z: [{ 10: 1, 9: 2 }], a: { c: 3, b: 4 } }).toString(), '{"a":{"b":4,"c":3},"z":[{"10":1,"9":2}]}');
 });
+
+test('canonicalJson writes control characters raw in keys and strings deep inside ordinary values', () => {
+  const value = { targets: { 'b\n': { length: 1 }, a: { custom: { note: 'line 1\nline 2\u0000\u001f' }, length: 2 } }, version: 1 };
+  assert.equal(
+    canonicalJson(value),
+    Buffer.from('{"targets":{"a":{"custom":{"note":"line 1\nline 2\u0000\u001f"},"length":2},"b\n":{"length":1}},"version":1}', 'utf8'),
+  );
+  assert.is(canonicalJson(['\t"\\', { '\r': ['\b'] }]).toString(), '["\t\\"\\\\",{"\r":["\b"]}]');
+});
+
+test('canonicalJson keeps __proto__ an ordinary key wherever the object is copied or rebuilt', () => {
+  const own = (entries: [string, unknown][], proto: object | null = Object.prototype): object => {
+    const object = Object.create(proto) as object;
+    for (const [key, value] of entries) Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+    return object;
+  };
+  // Unordered: encoded from a sorted copy.
+  assert.is(canonicalJson(own([['z', 1], ['__proto__', { y: 2, x: 1 }]])).toString(), '{"__proto__":{"x":1,"y":2},"z":1}');
+  // Ordered, but its child needs a copy.
+  assert.is(canonicalJson(own([['__proto__', { b: 1, a: 2 }], ['a', 0]])).toString(), '{"__proto__":{"a":2,"b":1},"a":0}');
+  // Hand-written (an index key out of order) and null-prototype objects.
+  assert.is(canonicalJson(own([['__proto__', 'p'], ['10', 1], ['9', 2]], null)).toString(), '{"10":1,"9":2,"__proto__":"p"}');
+  assert.is(canonicalJson(own([['__proto__', own([['b', '\n'], ['a', 1]], null)]])).toString(), '{"__proto__":{"a":1,"b":"\n"}}');
+  assert.is(({} as Record<string, unknown>)['x'], undefined, 'nothing polluted');
+});
+
+test('canonicalJson leaves its input as it was', () => {
+  const value = { b: { d: 1, c: [{ f: 1, e: 2 }] }, a: 'x', 10: 1, 9: 2 };
+  const before = JSON.stringify(value);
+  canonicalJson(value);
+  assert.is(JSON.stringify(value), before);
+  assert.equal(Object.keys(value.b.c[0] as object), ['f', 'e']);
+});
+
+test('canonicalJson refuses to run once Object.prototype or Array.prototype has been extended', () => {
+  const cases = [
+    [Object.prototype, 'toJSON', false],
+    [Array.prototype, 'toJSON', false],
+    [Object.prototype, 'extra', true], // for-in would list it
+  ] as const;
+  for (const [proto, name, enumerable] of cases) {
+    Object.defineProperty(proto, name, { value: name === 'toJSON' ? () => 'x' : 1, enumerable, configurable: true, writable: true });
+    let error: unknown;
+    try {
+      canonicalJson({ a: [1] });
+    } catch (caught) {
+      error = caught;
+    } finally {
+      delete (proto as Record<string, unknown>)[name];
+    }
+    assert.instance(error, GitTufError, `${name} on a prototype`);
+    assert.is((error as GitTufError).code, 'internal');
+  }
+  assert.is(canonicalJson({ a: [1] }).toString(), '{"a":[1]}');
+});
+
+test('canonicalJson matches the reference encoder on generated values', () => {
+  const next = random(11);
+  for (let i = 0; i < 2000; i++) {
+    const value = generate(next, { errors: false, loneSurrogates: false });
+    assert.equal(canonicalJson(value), referenceCanonical(value), show(value));
+  }
+});
+
+test('canonicalJson rejects exactly what the reference encoder rejects', () => {
+  const next = random(12);
+  let rejected = 0;
+  for (let i = 0; i < 2000; i++) {
+    const value = generate(next, { errors: true, loneSurrogates: true });
+    let expected: Buffer | undefined;
+    try {
+      expected = referenceCanonical(value);
+    } catch {
+      rejected++;
+      throwsFormat(() => canonicalJson(value), /^canonical JSON: /);
+      continue;
+    }
+    assert.equal(canonicalJson(value), expected, show(value));
+  }
+  assert.ok(rejected > 200 && rejected < 1800, `${rejected} rejected: the generator should make both kinds`);
+});
+
+test('canonicalJson matches the reference encoder on a targets role too big for fast JS objects', () => {
+  for (const order of ['inserted', 'sorted', 'reversed'] as const) {
+    const names = Array.from({ length: 2000 }, (_, i) => `dir${i % 37}/file-${i}.tar.gz`);
+    if (order === 'sorted') names.sort();
+    if (order === 'reversed') names.sort().reverse();
+    const targets: Record<string, unknown> = {};
+    names.forEach((name, i) => {
+      const hex = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').repeat(8);
+      targets[name] = i % 3 === 0 ? { length: i, hashes: { sha256: hex }, custom: { z: [i], a: 'é\n' } } : { hashes: { sha256: hex }, length: i };
+    });
+    targets['7'] = { hashes: {}, length: 0 }; // an index key among thousands
+    const value = { _type: 'targets', version: 1, targets, expires: '2030-01-01T00:00:00Z' };
+    assert.equal(canonicalJson(value), referenceCanonical(value), order);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// The straightforward encoder canonicalJson replaced (it builds the text piece by piece in JS):
+// the reference the fast one must equal byte for byte.
+
+function referenceCanonical(value: unknown): Buffer {
+  const parts: string[] = [];
+  referenceEncode(value, parts);
+  const text = parts.join('');
+  if (/[\ud800-\udfff]/u.test(text)) throw new Error('unpaired surrogate');
+  return Buffer.from(text, 'utf8');
+}
+
+function referenceEncode(value: unknown, parts: string[]): void {
+  const quote = (s: string): string => `"${s.replace(/["\\]/g, '\\$&')}"`;
+  if (typeof value === 'string') parts.push(quote(value));
+  else if (typeof value === 'boolean') parts.push(String(value));
+  else if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error('not a safe integer');
+    parts.push(String(value));
+  } else if (value === null) parts.push('null');
+  else if (Array.isArray(value)) {
+    parts.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) parts.push(',');
+      referenceEncode(value[i], parts);
+    }
+    parts.push(']');
+  } else if (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null)) {
+    parts.push('{');
+    Object.keys(value)
+      .sort(referenceCompare)
+      .forEach((key, i) => {
+        parts.push(i > 0 ? ',' : '', quote(key), ':');
+        referenceEncode((value as Record<string, unknown>)[key], parts);
+      });
+    parts.push('}');
+  } else throw new Error('cannot encode');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated values: keys and strings built from pieces that hit every special case (index-like
+// keys, __proto__, escapes, control characters, astral and high-BMP characters), objects with
+// keys inserted in random or sorted order, plain, null-prototype and JSON.parse-made objects,
+// sometimes with hundreds of keys (V8 keeps those JSON.parse makes in dictionary mode).
+
+const PIECES = ['a', 'b', 'B', 'z', '', '0', '1', '9', '10', '-1', '4294967294', '4294967295', '__proto__', 'toJSON', 'constructor', ' ', '/', '"', '\\', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '\u2028', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{1F600}'];
+const LONE = ['\ud800', '\udfff', '\ud83d'];
+
+interface Options {
+  errors: boolean;
+  loneSurrogates: boolean;
+}
+
+function generate(next: () => number, options: Options, depth = 0): unknown {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+  const text = (): string => {
+    let s = '';
+    for (let n = Math.floor(next() * 3); n >= 0; n--) s += options.loneSurrogates && next() < 0.02 ? pick(LONE) : pick(PIECES);
+    return s;
+  };
+  const r = next();
+  if (options.errors && r < 0.01) return pick<unknown>([1.5, NaN, -Infinity, 2 ** 53, -(2 ** 60), undefined, new Date(0), () => 1, 10n]);
+  if (depth > 3 || r < 0.4) {
+    return pick<() => unknown>([
+      text,
+      () => Math.floor((next() - 0.5) * 2 ** 40),
+      () => pick([0, -0, 9007199254740991, -9007199254740991]),
+      () => next() < 0.5,
+      () => null,
+    ])();
+  }
+  if (r < 0.55) return Array.from({ length: Math.floor(next() * 4) }, () => generate(next, options, depth + 1));
+  const size = depth === 0 && next() < 0.02 ? 150 + Math.floor(next() * 250) : Math.floor(next() * 6);
+  const entries = new Map<string, unknown>();
+  for (let i = 0; i < size; i++) entries.set(size > 100 ? `${text()}${i}` : text(), generate(next, options, depth + 1));
+  let keys = [...entries.keys()];
+  if (next() < 0.4) keys = keys.sort(referenceCompare);
+  const kind = next();
+  if (kind < 0.15) {
+    // Made by JSON.parse, as metadata read from disk is; assigning to an own "__proto__" sets it.
+    const object = JSON.parse(`{${keys.map((key) => `${JSON.stringify(key)}:0`).join(',')}}`) as Record<string, unknown>;
+    for (const key of keys) object[key] = entries.get(key);
+    return object;
+  }
+  const object = Object.create(kind < 0.3 ? null : Object.prototype) as object;
+  for (const key of keys) Object.defineProperty(object, key, { value: entries.get(key), enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value).slice(0, 300);
+  } catch {
+    return String(value);
+  }
+}
 
 test.run();

@@ -28,19 +28,15 @@ export function compareCodePoints(a: string, b: string): number {
   return (a.codePointAt(i) as number) - (b.codePointAt(i) as number);
 }
 
-/** Object keys in code-point order; the default sort is UTF-16 order, correct without surrogates. */
-export function sortedKeys(object: object): string[] {
-  const keys = Object.keys(object);
-  if (keys.length < 2) return keys;
-  for (const key of keys) if (SURROGATE.test(key)) return keys.sort(compareCodePoints);
-  return keys.sort();
-}
-
 const SURROGATE = /[\ud800-\udfff]/;
 // With the u flag a surrogate class matches only unpaired halves, which UTF-8 cannot encode.
 const LONE_SURROGATE = /[\ud800-\udfff]/u;
-const NEEDS_ESCAPE = /["\\]/;
+const CONTROL = /[\u0000-\u001f]/;
+const CONTROL_OR_SURROGATE = /[\u0000-\u001f\ud800-\udfff]/;
 const CANONICAL_ESCAPE = /["\\]/g;
+// Keys a JS object always enumerates first, in numeric order, whatever the insertion order (array
+// indices; this also takes bigger numbers, which only costs them the slower, hand-written path).
+const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
 
 /**
  * OLPC canonical JSON, byte-identical to securesystemslib's `encode_canonical`: keys in code-point
@@ -49,67 +45,238 @@ const CANONICAL_ESCAPE = /["\\]/g;
  */
 export function canonicalJson(value: unknown): Buffer {
   const parts: string[] = [];
-  const path: (string | number)[] = [];
-  encode(value, parts, path);
-  const text = parts.join('');
-  if (LONE_SURROGATE.test(text)) {
-    throw new GitTufError('format', 'canonical JSON: a string holds an unpaired surrogate, which UTF-8 cannot encode');
-  }
-  return Buffer.from(text, 'utf8');
+  writeCanonical(prepareForStringify(value, CANONICAL), parts);
+  return Buffer.from(parts.join(''), 'utf8');
 }
 
-function encode(value: unknown, parts: string[], path: (string | number)[]): void {
+function writeCanonical(prepared: unknown, parts: string[]): void {
+  if (prepared instanceof ManualObject) {
+    parts.push('{');
+    for (let i = 0; i < prepared.keys.length; i++) {
+      parts.push(i === 0 ? '"' : ',"', (prepared.keys[i] as string).replace(CANONICAL_ESCAPE, '\\$&'), '":');
+      writeCanonical(prepared.values[i], parts);
+    }
+    parts.push('}');
+  } else if (prepared instanceof ManualArray) {
+    parts.push('[');
+    for (let i = 0; i < prepared.values.length; i++) {
+      if (i > 0) parts.push(',');
+      writeCanonical(prepared.values[i], parts);
+    }
+    parts.push(']');
+  } else if (prepared instanceof ManualString) {
+    parts.push('"', prepared.value.replace(CANONICAL_ESCAPE, '\\$&'), '"');
+  } else {
+    // Outside control characters (ManualString) and lone surrogates (rejected), JSON.stringify
+    // escapes exactly `"` and `\`, as canonical JSON does.
+    parts.push(JSON.stringify(prepared));
+  }
+}
+
+/**
+ * The encoders leave the writing to the native JSON.stringify, several times faster than building
+ * the text in JS, but it writes keys in each object's own enumeration order and escapes control
+ * characters. So they first validate the value and turn it into something stringify writes
+ * exactly as wanted: the value itself where every object's keys are already in code-point order
+ * (as in metadata read from disk), else copies with the keys inserted in that order; and where no
+ * JS object can hold the order (array-index keys, which objects always enumerate first) or
+ * stringify would escape what must stay raw, Manual nodes, which the encoder writes by hand
+ * around stringified children.
+ */
+export interface Dialect {
+  /** Starts error messages: "canonical JSON", "metadata". */
+  readonly name: string;
+  /** "cannot <verb> a function". */
+  readonly verb: string;
+  /** Control characters are written raw and lone surrogates rejected (canonical JSON). */
+  readonly raw: boolean;
+}
+
+const CANONICAL: Dialect = { name: 'canonical JSON', verb: 'encode', raw: true };
+
+export class ManualObject {
+  /** `keys` in code-point order, `values` prepared. */
+  constructor(
+    readonly keys: readonly string[],
+    readonly values: readonly unknown[],
+  ) {}
+}
+
+export class ManualArray {
+  constructor(readonly values: readonly unknown[]) {}
+}
+
+/** A string with a control character, which canonical JSON writes raw (Dialect.raw only). */
+export class ManualString {
+  constructor(readonly value: string) {}
+}
+
+/** See Dialect. Throws a `format` GitTufError naming the path to anything JSON cannot hold. */
+export function prepareForStringify(value: unknown, dialect: Dialect): unknown {
+  // After prototype pollution, JSON.stringify would call an inherited toJSON on every object and
+  // for-in would list inherited keys: refuse rather than write other bytes than the value's.
+  if ('toJSON' in Array.prototype || hasEnumerableKeys(Object.prototype)) {
+    throw new GitTufError('internal', `${dialect.name}: Object.prototype or Array.prototype has been extended`);
+  }
+  try {
+    return prepare(value, dialect);
+  } catch (error) {
+    if (!(error instanceof Unencodable)) throw error;
+    throw new GitTufError('format', `${dialect.name}: ${error.reason}${at(error.path)}`);
+  }
+}
+
+/** Thrown up through prepare, which adds each key or index on the way (the walk keeps no path). */
+class Unencodable {
+  readonly path: (string | number)[] = [];
+  constructor(readonly reason: string) {}
+}
+
+function within(error: unknown, step: string | number): unknown {
+  if (error instanceof Unencodable) error.path.unshift(step);
+  return error;
+}
+
+function prepare(value: unknown, dialect: Dialect): unknown {
   switch (typeof value) {
     case 'string':
-      pushQuoted(value, parts);
-      return;
-    case 'boolean':
-      parts.push(value ? 'true' : 'false');
-      return;
-    case 'number':
-      if (!Number.isSafeInteger(value)) {
-        throw new GitTufError('format', `canonical JSON: ${String(value)} is not a safe integer${at(path)}`);
+      if (dialect.raw && CONTROL_OR_SURROGATE.test(value)) {
+        if (LONE_SURROGATE.test(value)) throw new Unencodable(UNPAIRED_IN_STRING);
+        if (CONTROL.test(value)) return new ManualString(value);
       }
-      parts.push(String(value));
-      return;
+      return value;
     case 'object':
-      if (value === null) {
-        parts.push('null');
-        return;
-      }
-      if (Array.isArray(value)) {
-        parts.push('[');
-        for (let i = 0; i < value.length; i++) {
-          if (i > 0) parts.push(',');
-          path.push(i);
-          encode(value[i], parts, path);
-          path.pop();
-        }
-        parts.push(']');
-        return;
-      }
-      if (isPlainObject(value)) {
-        parts.push('{');
-        let first = true;
-        for (const key of sortedKeys(value)) {
-          if (!first) parts.push(',');
-          first = false;
-          pushQuoted(key, parts);
-          parts.push(':');
-          path.push(key);
-          encode((value as Record<string, unknown>)[key], parts, path);
-          path.pop();
-        }
-        parts.push('}');
-        return;
-      }
+      if (value === null) return value;
+      if (Array.isArray(value)) return prepareArray(value, dialect);
+      if (isPlainObject(value)) return prepareObject(value as Record<string, unknown>, dialect);
+      break;
+    case 'number':
+      if (Number.isSafeInteger(value)) return value;
+      throw new Unencodable(`${String(value)} is not a safe integer`);
+    case 'boolean':
+      return value;
   }
-  throw new GitTufError('format', `canonical JSON: cannot encode ${describe(value)}${at(path)}`);
+  throw new Unencodable(`cannot ${dialect.verb} ${describe(value)}`);
 }
 
-// Pushing the pieces instead of building `"${s}"` saves an allocation per string (~25% on big targets).
-function pushQuoted(s: string, parts: string[]): void {
-  parts.push('"', NEEDS_ESCAPE.test(s) ? s.replace(CANONICAL_ESCAPE, '\\$&') : s, '"');
+const UNPAIRED_IN_STRING = 'a string holds an unpaired surrogate, which UTF-8 cannot encode';
+const UNPAIRED_IN_KEY = 'a key holds an unpaired surrogate, which UTF-8 cannot encode';
+
+function prepareArray(array: readonly unknown[], dialect: Dialect): unknown {
+  let values: unknown[] | undefined; // copied on the first element that changes
+  let manual = false;
+  for (let i = 0; i < array.length; i++) {
+    const item = array[i];
+    let prepared: unknown;
+    try {
+      prepared = prepare(item, dialect);
+    } catch (error) {
+      throw within(error, i);
+    }
+    if (prepared !== item) {
+      values ??= copyOf(array, i);
+      if (isManual(prepared)) manual = true;
+    }
+    values?.push(prepared);
+  }
+  if (manual) return new ManualArray(values as unknown[]);
+  return values ?? array;
+}
+
+function prepareObject(object: Record<string, unknown>, dialect: Dialect): unknown {
+  let ordered = true;
+  let indexLike = false;
+  let manual = false;
+  let previous: string | undefined;
+  let count = 0;
+  // Collected only once the object turns out to need a copy or a Manual node.
+  let keys: string[] | undefined;
+  let values: unknown[] | undefined;
+  // for-in is the fastest walk over keys and values; prepareForStringify made sure it sees only
+  // own keys, in Object.keys order.
+  for (const key in object) {
+    if (ordered && previous !== undefined && compareCodePoints(previous, key) > 0) ordered = false;
+    previous = key;
+    const first = key.charCodeAt(0);
+    if (first >= 0x30 && first <= 0x39 && INDEX_LIKE.test(key)) indexLike = true;
+    if (dialect.raw && CONTROL_OR_SURROGATE.test(key)) {
+      if (LONE_SURROGATE.test(key)) throw new Unencodable(UNPAIRED_IN_KEY);
+      if (CONTROL.test(key)) manual = true;
+    }
+    const child = object[key];
+    let prepared: unknown;
+    try {
+      prepared = prepare(child, dialect);
+    } catch (error) {
+      throw within(error, key);
+    }
+    if (prepared !== child && isManual(prepared)) manual = true;
+    if (keys === undefined && (prepared !== child || !ordered || manual)) {
+      keys = [];
+      values = [];
+      if (count > 0) collect(object, count, keys, values);
+    }
+    if (keys !== undefined) {
+      keys.push(key);
+      (values as unknown[]).push(prepared);
+    }
+    count++;
+  }
+  if (keys === undefined || values === undefined) return object;
+  if (!ordered) {
+    sortTogether(keys, values);
+    // A copy would put these keys first again; in an ordered object they already are first.
+    if (indexLike) manual = true;
+  }
+  if (manual) return new ManualObject(keys, values);
+  // A copy built in this key order enumerates in it: an ordered object's index keys came first
+  // in numeric order, which a copy repeats; an unordered one has none (else it is manual).
+  const copy: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    // Plain assignment to "__proto__" would set the copy's prototype, not add a key.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: values[i], enumerable: true, writable: true, configurable: true });
+    else copy[key] = values[i];
+  }
+  return copy;
+}
+
+/** The first `count` keys of `object` and their (unchanged) values. */
+function collect(object: Record<string, unknown>, count: number, keys: string[], values: unknown[]): void {
+  for (const key in object) {
+    if (keys.length === count) return;
+    keys.push(key);
+    values.push(object[key]);
+  }
+}
+
+/** Puts keys in code-point order and values in the same order. */
+function sortTogether(keys: string[], values: unknown[]): void {
+  const order = keys.map((_, i) => i);
+  // Keys are distinct; without surrogates UTF-16 order is code-point order.
+  if (keys.some((key) => SURROGATE.test(key))) order.sort((a, b) => compareCodePoints(keys[a] as string, keys[b] as string));
+  else order.sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : 1));
+  const oldKeys = keys.slice();
+  const oldValues = values.slice();
+  for (let i = 0; i < order.length; i++) {
+    keys[i] = oldKeys[order[i] as number] as string;
+    values[i] = oldValues[order[i] as number];
+  }
+}
+
+function hasEnumerableKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
+}
+
+function copyOf(array: readonly unknown[], length: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < length; i++) out.push(array[i]);
+  return out;
+}
+
+function isManual(value: unknown): boolean {
+  return value instanceof ManualObject || value instanceof ManualArray || value instanceof ManualString;
 }
 
 export function isPlainObject(value: object): boolean {

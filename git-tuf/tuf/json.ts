@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { GitTufError } from '../errors.js';
-import { at, isPlainObject, sortedKeys } from './canonical.js';
+import { at, ManualArray, ManualObject, prepareForStringify, type Dialect } from './canonical.js';
 
 /**
  * Parses metadata JSON strictly: only integers within the safe range (a float or a rounded big
@@ -23,9 +23,16 @@ export function parseJson(bytes: Buffer | string, file: string): unknown {
     const reason = error instanceof Error ? error.message : String(error);
     throw new GitTufError('format', `${file}: not valid JSON (${reason})`, { cause: error });
   }
-  checkNumbers(text, file);
+  if (SUSPECT_NUMBER.test(text) || TOP_LEVEL_NUMBER.test(text)) checkNumbers(text, file);
   return value;
 }
+
+// A number that is not a safe integer has a fraction, an exponent or 16 digits or more, and in JSON
+// text every number is the whole document or follows `:`, `,` or `[` and whitespace. So where
+// neither pattern matches anywhere (inside strings too, which only adds false alarms), no number
+// needs a look; a match (say a path "v:1.5") costs the exact scan, which is linear too.
+const SUSPECT_NUMBER = /[:,[]\s*-?\d(?:\d*[.eE]|\d{15})/;
+const TOP_LEVEL_NUMBER = /^\s*[-\d]/;
 
 /** One linear pass over text that JSON.parse accepted: skip strings, inspect every number token. */
 function checkNumbers(text: string, file: string): void {
@@ -101,91 +108,64 @@ function pathAt(text: string, offset: number): (string | number)[] {
 /**
  * The exact bytes python-tuf (and so tuf-on-ci) writes: `json.dumps(obj, indent=1,
  * sort_keys=True, ensure_ascii=True)`, no trailing newline. Arrays keep their order.
+ *
+ * JSON.stringify(value, null, 1) lays out exactly as that does (`": "`, `",\n"`, `{}`, `[]`) and
+ * escapes the same way (`\"`, `\\`, `\b \f \n \r \t`, other controls and lone surrogates as
+ * lowercase `\u00xx`, `\udxxx`), except that it writes U+007F and everything above raw, which
+ * ensure_ascii escapes per UTF-16 unit (an astral character as its surrogate pair).
  */
 export function formatMetadata(value: unknown): Buffer {
   const parts: string[] = [];
-  write(value, '\n', parts, []);
-  return Buffer.from(parts.join(''), 'latin1');
+  write(prepareForStringify(value, METADATA), '\n', parts);
+  let text = parts.join('');
+  // Every escape is ASCII, so all-ASCII output has as many UTF-8 bytes as UTF-16 units.
+  if (Buffer.byteLength(text, 'utf8') !== text.length || text.includes('\u007f')) text = text.replace(NOT_ASCII, pyEscape);
+  return Buffer.from(text, 'latin1');
 }
 
-function write(value: unknown, indent: string, parts: string[], path: (string | number)[]): void {
-  switch (typeof value) {
-    case 'string':
-      pushPyQuoted(value, parts);
-      return;
-    case 'boolean':
-      parts.push(value ? 'true' : 'false');
-      return;
-    case 'number':
-      if (!Number.isSafeInteger(value)) {
-        throw new GitTufError('format', `metadata: ${String(value)} is not a safe integer${at(path)}`);
-      }
-      parts.push(String(value));
-      return;
-    case 'object': {
-      if (value === null) {
-        parts.push('null');
-        return;
-      }
-      const inner = indent + ' ';
-      if (Array.isArray(value)) {
-        if (value.length === 0) {
-          parts.push('[]');
-          return;
-        }
-        parts.push('[');
-        for (let i = 0; i < value.length; i++) {
-          parts.push(i === 0 ? inner : ',' + inner);
-          path.push(i);
-          write(value[i], inner, parts, path);
-          path.pop();
-        }
-        parts.push(indent, ']');
-        return;
-      }
-      if (isPlainObject(value)) {
-        const keys = sortedKeys(value);
-        if (keys.length === 0) {
-          parts.push('{}');
-          return;
-        }
-        parts.push('{');
-        let first = true;
-        for (const key of keys) {
-          parts.push(first ? inner : ',' + inner);
-          pushPyQuoted(key, parts);
-          parts.push(': ');
-          first = false;
-          path.push(key);
-          write((value as Record<string, unknown>)[key], inner, parts, path);
-          path.pop();
-        }
-        parts.push(indent, '}');
-        return;
-      }
+const METADATA: Dialect = { name: 'metadata', verb: 'write', raw: false };
+const NOT_ASCII = /[\u007f-\uffff]/g;
+
+/** `indent` is a newline and the spaces before the value's closing bracket. */
+function write(prepared: unknown, indent: string, parts: string[]): void {
+  const inner = indent + ' ';
+  if (prepared instanceof ManualObject) {
+    parts.push('{');
+    for (let i = 0; i < prepared.keys.length; i++) {
+      parts.push(i === 0 ? inner : ',' + inner, JSON.stringify(prepared.keys[i]), ': ');
+      write(prepared.values[i], inner, parts);
     }
+    parts.push(indent, '}');
+  } else if (prepared instanceof ManualArray) {
+    parts.push('[');
+    for (let i = 0; i < prepared.values.length; i++) {
+      parts.push(i === 0 ? inner : ',' + inner);
+      write(prepared.values[i], inner, parts);
+    }
+    parts.push(indent, ']');
+  } else {
+    parts.push(stringifyAt(prepared, indent.length - 1));
   }
-  throw new GitTufError('format', `metadata: cannot write ${value === undefined ? 'undefined' : `a ${typeof value}`}${at(path)}`);
 }
 
-// Python's ensure_ascii: everything outside printable ASCII (0x20..0x7e) is escaped, per UTF-16
-// unit, which is exactly Python's surrogate-pair form for astral characters.
-const NEEDS_PY_ESCAPE = /[\\"\u0000-\u001f\u007f-\uffff]/;
-const PY_ESCAPE = /[\\"\u0000-\u001f\u007f-\uffff]/g;
-const SHORT_ESCAPES = new Map([
-  ['\\', '\\\\'],
-  ['"', '\\"'],
-  ['\b', '\\b'],
-  ['\f', '\\f'],
-  ['\n', '\\n'],
-  ['\r', '\\r'],
-  ['\t', '\\t'],
-]);
-
-function pushPyQuoted(s: string, parts: string[]): void {
-  parts.push('"', NEEDS_PY_ESCAPE.test(s) ? s.replace(PY_ESCAPE, pyEscape) : s, '"');
+/**
+ * JSON.stringify(value, null, 1) for a value `depth` levels down. Re-indenting its text would be
+ * another pass over every line; instead nest the value that many arrays deep, whose brackets and
+ * indentation are known, and cut them off again.
+ */
+function stringifyAt(value: unknown, depth: number): string {
+  let wrapped = value;
+  let head = '';
+  let tail = '';
+  for (let i = 0; i < depth; i++) {
+    wrapped = [wrapped];
+    head += ' '.repeat(i) + '[\n';
+    tail = '\n' + ' '.repeat(i) + ']' + tail;
+  }
+  const text = JSON.stringify(wrapped, null, 1);
+  return text.slice(head.length + depth, text.length - tail.length);
 }
 
 function pyEscape(ch: string): string {
-  return SHORT_ESCAPES.get(ch) ?? '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0');
+  return '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0');
 }
