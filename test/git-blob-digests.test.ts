@@ -192,7 +192,7 @@ for (const format of ['sha1', 'sha256'] as const) {
   });
 
   test(`[${format}] a missing blob rejects; what was hashed before it is kept; abbreviated ids are refused`, async () => {
-    const { repo, oids, cacheFile } = await setup(format, 3);
+    const { repo, oids, contentOf, cacheFile } = await setup(format, 3);
     const digests = new BlobDigests(repo);
     for (const bad of [[...oids.slice(0, 2), 'f'.repeat(2 * oidBytes)], [oids[0]!.slice(0, 12)]]) {
       try {
@@ -203,6 +203,8 @@ for (const format of ['sha1', 'sha256'] as const) {
       }
     }
     assert.is(cached(cacheFile, oidBytes, oids).known.length, 2);
+    assertCorrect(await digests.digests(oids), contentOf);
+    assert.is(digests.hashedCount, contentOf.size, 'the rest is hashed once asked for again');
     repo.close();
   });
 }

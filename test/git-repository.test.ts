@@ -361,7 +361,7 @@ test('CatFile close() rejects pending reads; a closed or failing reader does not
   await rejects(notRepo.read(oid), 'git');
 });
 
-test('CatFile: a request larger than the pipe is written as git reads it; a throwing receiver fails only its request', async () => {
+test('CatFile: a request larger than the pipe is written as git reads it; a throwing receiver fails only its request; a one-request reader', async () => {
   const dir = initRepo(tempDir('git-tuf-catfile-big'));
   const [small, other] = writeBlobs(dir, ['small blob\n', 'other\n']);
   const reader = new CatFile(dir);
@@ -392,6 +392,12 @@ test('CatFile: a request larger than the pipe is written as git reads it; a thro
   assert.equal((await next).map(String), ['other\n', 'small blob\n']);
   await rejects(reader.stream([small!], 'tree', { begin() {}, data() {}, end() {} }), 'git');
   reader.close();
+
+  const once = new CatFile(dir, { oneRequest: true });
+  const first = once.readMany([small!, other!], 'blob');
+  await rejects(once.read(small!), 'internal');
+  assert.equal((await first).map(String), ['small blob\n', 'other\n']);
+  once.close();
 });
 
 test('an idle cat-file does not keep node alive, a pending read does', () => {

@@ -11,6 +11,13 @@ export type { BlobDigest };
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
+/** Blobs one call hashes: `digests[i]` is the digest of `oids[i]`, once known; `index` finds i. */
+interface Pending {
+  index: Map<string, number>;
+  oids: string[];
+  digests: BlobDigest[];
+}
+
 export interface BlobDigestsOptions {
   /** false: keep the cache in memory only, neither reading nor writing the cache file. */
   persist?: boolean;
@@ -24,8 +31,8 @@ export class BlobDigests {
   readonly #file: string;
   readonly #bytes: Promise<Buffer | null>;
   #cache: DigestCache | null = null;
-  /** What this instance hashed, one map per call. */
-  readonly #hashed: Map<string, BlobDigest>[] = [];
+  /** What this instance hashed, per call. */
+  readonly #hashed: Pending[] = [];
   #writable = true;
 
   constructor(repo: GitRepository, options: BlobDigestsOptions = {}) {
@@ -48,22 +55,28 @@ export class BlobDigests {
   async digestList(oids: readonly string[]): Promise<BlobDigest[]> {
     const cache = (this.#cache ??= new DigestCache(this.#file, this.#repo.oidLength / 2, await this.#bytes));
     const list = new Array<BlobDigest>(oids.length);
-    const missing: string[] = [];
-    const wanted = new Set<string>();
+    // Blobs to hash, each once; and where in `list` their digests go.
+    const pending: Pending = { index: new Map(), oids: [], digests: [] };
+    const holes: number[] = [];
     for (let i = 0; i < oids.length; i++) {
       const oid = oids[i]!;
       const known = this.#earlier(oid) ?? cache.get(oid);
-      if (known !== undefined) list[i] = known;
-      else if (!wanted.has(oid)) {
+      if (known !== undefined) {
+        list[i] = known;
+        continue;
+      }
+      let at = pending.index.get(oid);
+      if (at === undefined) {
         // An abbreviated id would be resolved by git, and then cached under the wrong key.
         if (oid.length !== this.#repo.oidLength) throw new GitTufError('git', `not a full git object id: ${JSON.stringify(oid)}`);
-        wanted.add(oid);
-        missing.push(oid);
+        pending.index.set(oid, (at = pending.oids.length));
+        pending.oids.push(oid);
       }
+      holes.push(i, at);
     }
-    if (missing.length === 0) return list;
-    const hashed = await this.#hash(missing, cache);
-    for (let i = 0; i < oids.length; i++) list[i] ??= hashed.get(oids[i]!)!;
+    if (pending.oids.length === 0) return list;
+    await this.#hash(pending, cache);
+    for (let h = 0; h < holes.length; h += 2) list[holes[h]!] = pending.digests[holes[h + 1]!]!;
     return list;
   }
 
@@ -72,12 +85,12 @@ export class BlobDigests {
    * meanwhile, and no blob is ever held whole. Whatever was hashed is kept, even if a later blob
    * is missing.
    */
-  async #hash(missing: string[], cache: DigestCache): Promise<Map<string, BlobDigest>> {
-    const hashed = new Map<string, BlobDigest>();
-    this.#hashed.push(hashed);
-    const records = this.#persist && this.#writable ? Buffer.allocUnsafe(missing.length * cache.recordBytes) : null;
+  async #hash(pending: Pending, cache: DigestCache): Promise<void> {
+    this.#hashed.push(pending);
+    const records = this.#persist && this.#writable ? Buffer.allocUnsafe(pending.oids.length * cache.recordBytes) : null;
+    let count = 0;
     try {
-      await this.#repo.streamBlobs(missing, () => {
+      await this.#repo.streamBlobs(pending.oids, () => {
         let length = 0;
         let hash: Hash | null = null;
         let sha256: string | null = null;
@@ -93,24 +106,23 @@ export class BlobDigests {
             else (hash ??= createHash('sha256')).update(bytes);
           },
           end(index) {
-            const oid = missing[index]!;
             const digest = { length, sha256: sha256 ?? hash!.digest('hex') };
-            if (records !== null) cache.writeRecord(records, hashed.size, oid, length, digest.sha256);
-            hashed.set(oid, digest);
+            pending.digests[index] = digest;
+            if (records !== null) cache.writeRecord(records, count, pending.oids[index]!, length, digest.sha256);
+            count++;
           },
         };
       });
     } finally {
-      this.hashedCount += hashed.size;
-      if (records !== null) this.#save(cache, records, hashed.size);
+      this.hashedCount += count;
+      if (records !== null) this.#save(cache, records, count);
     }
-    return hashed;
   }
 
   #earlier(oid: string): BlobDigest | undefined {
     for (const hashed of this.#hashed) {
-      const digest = hashed.get(oid);
-      if (digest !== undefined) return digest;
+      const at = hashed.index.get(oid);
+      if (at !== undefined && hashed.digests[at] !== undefined) return hashed.digests[at]; // not there when its read failed
     }
     return undefined;
   }

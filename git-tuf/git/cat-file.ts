@@ -35,14 +35,25 @@ interface Refable {
 }
 
 const OBJECT_ID = /^[0-9a-f]+$/i;
-const SAME_LENGTH_IDS = new Map<number, RegExp>();
-const ARGS = ['cat-file', '--batch'];
+const NOT_HEX = /[^0-9a-f]/i;
+
 /** Object ids per stdin write: the input is joined a slice at a time, as git takes it. */
 const WRITE_SLICE = 2048;
+
+export interface CatFileOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * For a reader that takes one request: git buffers its output (fewer, larger writes; about 10%
+   * faster on many small blobs) and its input is closed once the request is written, which flushes
+   * the rest. A long-lived reader must not buffer: an answer could sit in git's buffer forever.
+   */
+  oneRequest?: boolean;
+}
 
 export class CatFile {
   readonly #cwd: string;
   readonly #env: NodeJS.ProcessEnv | undefined;
+  readonly #oneRequest: boolean;
   #child: ChildProcess | null = null;
   #stderr = '';
   // Batches in the order they were queued; git answers in the same order.
@@ -58,9 +69,10 @@ export class CatFile {
   #discard = false;
   #skipNewline = false;
 
-  constructor(cwd: string, options: { env?: NodeJS.ProcessEnv } = {}) {
+  constructor(cwd: string, options: CatFileOptions = {}) {
     this.#cwd = cwd;
     this.#env = options.env;
+    this.#oneRequest = options.oneRequest ?? false;
   }
 
   /** The content of one object; with `expected`, an object of another type is an error. */
@@ -98,6 +110,7 @@ export class CatFile {
     if (oids.length === 0) return Promise.resolve();
     const bad = notAnObjectId(oids);
     if (bad !== undefined) return Promise.reject(new GitTufError('git', `not a git object id: ${JSON.stringify(bad)}`));
+    if (this.#oneRequest && this.#child !== null) return Promise.reject(new GitTufError('internal', 'this git cat-file reader takes one request'));
     return new Promise<void>((resolve, reject) => {
       const child = this.#process();
       if (this.#batches.length === 0) setRef(child, true);
@@ -117,7 +130,7 @@ export class CatFile {
 
   #process(): ChildProcess {
     if (this.#child !== null) return this.#child;
-    const child = spawnGit(ARGS, { cwd: this.#cwd, env: this.#env });
+    const child = spawnGit(['cat-file', '--batch', ...(this.#oneRequest ? ['--buffer'] : [])], { cwd: this.#cwd, env: this.#env });
     this.#child = child;
     this.#stderr = '';
     child.stdin!.on('error', () => {}); // EPIPE when git dies: reported by 'close' with git's stderr.
@@ -161,6 +174,7 @@ export class CatFile {
         return;
       }
     }
+    if (this.#oneRequest) stdin.end();
   }
 
   #parse(chunk: Buffer, child: ChildProcess): void {
@@ -294,17 +308,14 @@ export class CatFile {
 
 /**
  * The first of `oids` that is no object id, if any. Only object ids: a name like `HEAD:path`
- * would be resolved by git, and a newline would desynchronise the protocol. Ids of one length are
- * checked a slice at a time: n lines of exactly `length` hex digits, n ids, so no id holds a newline.
+ * would be resolved by git, and a newline would desynchronise the protocol. Checked a slice at a
+ * time: ids of one length whose concatenation is all hex digits are all object ids.
  */
 function notAnObjectId(oids: readonly string[]): string | undefined {
   for (let start = 0; start < oids.length; start += WRITE_SLICE) {
     const slice = oids.slice(start, start + WRITE_SLICE);
     const length = slice[0]!.length;
-    const joined = slice.join('\n') + '\n';
-    let pattern = SAME_LENGTH_IDS.get(length);
-    if (pattern === undefined) SAME_LENGTH_IDS.set(length, (pattern = new RegExp(`^(?:[0-9a-f]{${length}}\n)*$`, 'i')));
-    if (length > 0 && joined.length === slice.length * (length + 1) && pattern.test(joined)) continue;
+    if (length > 0 && slice.every((oid) => oid.length === length) && !NOT_HEX.test(slice.join(''))) continue;
     const bad = slice.findIndex((oid) => !OBJECT_ID.test(oid));
     if (bad !== -1) return slice[bad];
   }

@@ -6,15 +6,10 @@ import { GitTufError } from '../errors.js';
 import { CatFile, type ObjectReceiver } from './cat-file.js';
 import { GitConfig } from './config.js';
 import { gitError, gitOutput, runGit, type GitOptions, type GitResult } from './exec.js';
+import { parseTree, type TreeEntry } from './tree.js';
 
-export interface TreeEntry {
-  /** Relative to the listed directory, '/'-separated. */
-  path: string;
-  /** '100644', '100755', '120000' (symlink), '160000' (submodule) or '040000'. */
-  mode: string;
-  type: 'blob' | 'commit' | 'tree';
-  oid: string;
-}
+export type { TreeEntry };
+
 
 export type ObjectFormat = 'sha1' | 'sha256';
 
@@ -202,15 +197,15 @@ export class GitRepository {
     const slices = Math.max(1, Math.min(MAX_READERS, Math.floor(oids.length / MIN_BLOBS_PER_READER)));
     if (slices === 1) return this.#catFile.stream(oids, 'blob', receiver());
     const size = Math.ceil(oids.length / slices);
-    const extra = Array.from({ length: slices - 1 }, () => new CatFile(this.root));
+    const readers = Array.from({ length: slices }, () => new CatFile(this.root, { oneRequest: true }));
     try {
       const results = await Promise.allSettled(
-        [this.#catFile, ...extra].map((reader, slice) => reader.stream(oids.slice(slice * size, (slice + 1) * size), 'blob', offset(receiver(), slice * size))),
+        readers.map((reader, slice) => reader.stream(oids.slice(slice * size, (slice + 1) * size), 'blob', offset(receiver(), slice * size))),
       );
       const failed = results.find((result) => result.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
     } finally {
-      for (const reader of extra) reader.close();
+      for (const reader of readers) reader.close();
     }
   }
 
@@ -234,39 +229,6 @@ function offset(receiver: ObjectReceiver, start: number): ObjectReceiver {
   };
 }
 
-/** Whether `text` holds `part` at `at` (startsWith(part, at) is slow on a long string). */
-function sameAt(text: string, at: number, part: string): boolean {
-  for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
-  return true;
-}
-
 function shortBranch(ref: string): string {
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
-}
-
-const TYPES = { 0x62: 'blob', 0x63: 'commit', 0x74: 'tree' } as Record<number, TreeEntry['type'] | undefined>;
-
-/**
- * Parses `ls-tree -z` output: `<mode> SP <type> SP <oid> TAB <path> NUL`, git
- * printing the mode as exactly six octal digits. One decode of the whole output; fields are slices of it.
- */
-function parseTree(text: string, strip: number, oidLength: number): TreeEntry[] {
-  const entries: TreeEntry[] = [];
-  const end = text.length;
-  let pos = 0;
-  while (pos < end) {
-    const typeStart = pos + 7;
-    const type = TYPES[text.charCodeAt(typeStart)] ?? 'tree';
-    const oidStart = typeStart + type.length + 1;
-    const tab = oidStart + oidLength;
-    const nul = text.indexOf('\0', tab);
-    if (nul === -1 || text.charCodeAt(pos + 6) !== 0x20 || !sameAt(text, typeStart, type) || text.charCodeAt(oidStart - 1) !== 0x20 || text.charCodeAt(tab) !== 0x09) {
-      throw new GitTufError('git', `unexpected git ls-tree output: ${JSON.stringify(text.slice(pos, nul === -1 ? pos + 200 : nul))}`);
-    }
-    // Regular files are nearly all entries: share one mode string.
-    const mode = sameAt(text, pos, '100644') ? '100644' : text.slice(pos, pos + 6);
-    entries.push({ path: text.slice(tab + 1 + strip, nul), mode, type, oid: text.slice(oidStart, tab) });
-    pos = nul + 1;
-  }
-  return entries;
 }

@@ -1,0 +1,45 @@
+// Entries of a git tree listing (`git ls-tree -r -z`), parsed from git's output.
+import { GitTufError } from '../errors.js';
+
+export interface TreeEntry {
+  /** Relative to the listed directory, '/'-separated. */
+  path: string;
+  /** '100644', '100755', '120000' (symlink), '160000' (submodule) or '040000'. */
+  mode: string;
+  type: 'blob' | 'commit' | 'tree';
+  oid: string;
+}
+
+const TYPES = { 0x62: 'blob', 0x63: 'commit', 0x74: 'tree' } as Record<number, TreeEntry['type'] | undefined>;
+
+/**
+ * Parses `ls-tree -z` output: `<mode> SP <type> SP <oid> TAB <path> NUL`, git printing the mode
+ * as exactly six octal digits; `strip` characters (the listed directory) are cut from each path.
+ * The output is decoded once; fields are slices of it.
+ */
+export function parseTree(text: string, strip: number, oidLength: number): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  const end = text.length;
+  let pos = 0;
+  while (pos < end) {
+    const typeStart = pos + 7;
+    const type = TYPES[text.charCodeAt(typeStart)] ?? 'tree';
+    const oidStart = typeStart + type.length + 1;
+    const tab = oidStart + oidLength;
+    const nul = text.indexOf('\0', tab);
+    if (nul === -1 || text.charCodeAt(pos + 6) !== 0x20 || !sameAt(text, typeStart, type) || text.charCodeAt(oidStart - 1) !== 0x20 || text.charCodeAt(tab) !== 0x09) {
+      throw new GitTufError('git', `unexpected git ls-tree output: ${JSON.stringify(text.slice(pos, nul === -1 ? pos + 200 : nul))}`);
+    }
+    // Regular files are nearly all entries: share one mode string.
+    const mode = sameAt(text, pos, '100644') ? '100644' : text.slice(pos, pos + 6);
+    entries.push({ path: text.slice(tab + 1 + strip, nul), mode, type, oid: text.slice(oidStart, tab) });
+    pos = nul + 1;
+  }
+  return entries;
+}
+
+/** Whether `text` holds `part` at `at` (startsWith(part, at) is slow on a long string). */
+function sameAt(text: string, at: number, part: string): boolean {
+  for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
+  return true;
+}
