@@ -1,0 +1,158 @@
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { GitRepository } from '../git-tuf/git/repository.js';
+import { advanceBranch, fetchRemote, pushBranch, writeCommit } from '../git-tuf/git/write.js';
+import { rejectsWith } from './helpers/assert.js';
+import { commitFiles, git, initRepo, tempDir } from './helpers/git.js';
+
+async function withRepo<T>(dir: string, action: (repo: GitRepository) => Promise<T>): Promise<T> {
+  const repo = await GitRepository.open(dir);
+  try {
+    return await action(repo);
+  } finally {
+    repo.close();
+  }
+}
+
+function clonePair(): { upstream: string; alice: string; bob: string } {
+  const base = tempDir('git-write');
+  const upstream = initRepo(path.join(base, 'upstream.git'), { bare: true });
+  const seed = initRepo(path.join(base, 'seed'));
+  commitFiles(seed, { 'metadata/root.json': '{}' }, 'seed');
+  git(seed, 'push', '-q', upstream, 'main');
+  const clone = (name: string) => {
+    const dir = path.join(base, name);
+    git(base, 'clone', '-q', upstream, dir);
+    git(dir, 'config', 'user.name', name);
+    git(dir, 'config', 'user.email', `${name}@example.com`);
+    return dir;
+  };
+  return { upstream, alice: clone('alice'), bob: clone('bob') };
+}
+
+test('writeCommit applies changes to the parent tree without touching the index or work tree', async () => {
+  const dir = initRepo(tempDir('git-write'));
+  const parent = commitFiles(dir, { 'a.txt': 'a', 'dir/b.txt': 'b' }, 'first');
+  writeFileSync(path.join(dir, 'a.txt'), 'dirty');
+  git(dir, 'add', 'a.txt');
+  const commit = await withRepo(dir, (repo) =>
+    writeCommit(repo, {
+      parent,
+      message: 'Change things',
+      changes: [
+        { path: 'dir/b.txt', content: null },
+        { path: 'new/c.json', content: Buffer.from('{"x": 1}') },
+      ],
+    }),
+  );
+  assert.ok(commit);
+  assert.is(git(dir, 'rev-parse', `${commit}^`), parent);
+  assert.is(git(dir, 'ls-tree', '-r', '--name-only', commit!), 'a.txt\nnew/c.json');
+  assert.is(git(dir, 'show', `${commit}:new/c.json`), '{"x": 1}');
+  assert.is(git(dir, 'log', '-1', '--format=%s %an', commit!), 'Change things Test Author');
+  // The user's branch, staged change and work tree are as they were.
+  assert.is(git(dir, 'rev-parse', 'HEAD'), parent);
+  assert.is(git(dir, 'diff', '--cached', '--name-only'), 'a.txt');
+  assert.is(readFileSync(path.join(dir, 'a.txt'), 'utf8'), 'dirty');
+});
+
+test('writeCommit returns null when nothing changes, and can start a new history', async () => {
+  const dir = initRepo(tempDir('git-write'));
+  const parent = commitFiles(dir, { 'a.txt': 'a' }, 'first');
+  await withRepo(dir, async (repo) => {
+    assert.is(await writeCommit(repo, { parent, message: 'same', changes: [{ path: 'a.txt', content: Buffer.from('a') }] }), null);
+    const root = await writeCommit(repo, { parent: null, message: 'fresh', changes: [{ path: 'x/y', content: Buffer.from('y') }] });
+    assert.is(git(dir, 'rev-list', '--count', root!), '1');
+    assert.is(git(dir, 'ls-tree', '-r', '--name-only', root!), 'x/y');
+  });
+});
+
+test('writeCommit refuses unsafe paths', async () => {
+  const dir = initRepo(tempDir('git-write'));
+  const parent = commitFiles(dir, { 'a.txt': 'a' }, 'first');
+  await withRepo(dir, async (repo) => {
+    for (const unsafe of ['../x', '/abs', 'a//b', '.git/config', 'a/./b']) {
+      await rejectsWith(() => writeCommit(repo, { parent, message: 'm', changes: [{ path: unsafe, content: Buffer.from('') }] }), /unsafe path/);
+    }
+  });
+});
+
+test('advanceBranch moves a branch only from the expected commit', async () => {
+  const dir = initRepo(tempDir('git-write'));
+  const first = commitFiles(dir, { 'a.txt': 'a' }, 'first');
+  git(dir, 'branch', 'sign/x');
+  git(dir, 'checkout', '-q', '-b', 'other');
+  await withRepo(dir, async (repo) => {
+    const next = (await writeCommit(repo, { parent: first, message: 'next', changes: [{ path: 'b', content: Buffer.from('b') }] }))!;
+    await rejectsWith(() => advanceBranch(repo, 'sign/x', next, next), /moved while/);
+    assert.is(git(dir, 'rev-parse', 'sign/x'), first);
+    await advanceBranch(repo, 'sign/x', next, first);
+    assert.is(git(dir, 'rev-parse', 'sign/x'), next);
+    await rejectsWith(() => advanceBranch(repo, 'sign/new', next, first), /moved while/);
+    await advanceBranch(repo, 'sign/new', next, null);
+    assert.is(git(dir, 'rev-parse', 'sign/new'), next);
+  });
+});
+
+test('advanceBranch on the checked-out branch keeps unrelated local changes and refuses conflicting ones', async () => {
+  const dir = initRepo(tempDir('git-write'));
+  const first = commitFiles(dir, { 'a.txt': 'a', 'b.txt': 'b' }, 'first');
+  writeFileSync(path.join(dir, 'a.txt'), 'local edit');
+  await withRepo(dir, async (repo) => {
+    const touchesB = (await writeCommit(repo, { parent: first, message: 'b', changes: [{ path: 'b.txt', content: Buffer.from('B') }] }))!;
+    await advanceBranch(repo, 'main', touchesB, first);
+    assert.is(git(dir, 'rev-parse', 'HEAD'), touchesB);
+    assert.is(readFileSync(path.join(dir, 'b.txt'), 'utf8'), 'B');
+    assert.is(readFileSync(path.join(dir, 'a.txt'), 'utf8'), 'local edit');
+    assert.is(git(dir, 'status', '--porcelain'), ' M a.txt');
+
+    const touchesA = (await writeCommit(repo, { parent: touchesB, message: 'a', changes: [{ path: 'a.txt', content: Buffer.from('A') }] }))!;
+    await rejectsWith(() => advanceBranch(repo, 'main', touchesA, touchesB), /uncommitted changes/);
+    assert.is(git(dir, 'rev-parse', 'HEAD'), touchesB);
+    assert.is(readFileSync(path.join(dir, 'a.txt'), 'utf8'), 'local edit');
+  });
+});
+
+test('advanceBranch refuses a branch checked out in another work tree', async () => {
+  const dir = initRepo(tempDir('git-write'));
+  const first = commitFiles(dir, { 'a.txt': 'a' }, 'first');
+  const other = path.join(tempDir('git-write-wt'), 'wt');
+  git(dir, 'worktree', 'add', '-q', '-b', 'sign/busy', other);
+  await withRepo(dir, async (repo) => {
+    const next = (await writeCommit(repo, { parent: first, message: 'next', changes: [{ path: 'b', content: Buffer.from('b') }] }))!;
+    await rejectsWith(() => advanceBranch(repo, 'sign/busy', next, first), /checked out in/);
+    assert.is(git(dir, 'rev-parse', 'sign/busy'), first);
+  });
+});
+
+test('pushBranch pushes, reports a branch that moved as behind, and throws for a refusing hook', async () => {
+  const { upstream, alice, bob } = clonePair();
+  const base = git(alice, 'rev-parse', 'HEAD');
+  const change = (repo: GitRepository, name: string) => writeCommit(repo, { parent: base, message: name, changes: [{ path: name, content: Buffer.from(name) }] });
+  const fromAlice = await withRepo(alice, async (repo) => {
+    const commit = (await change(repo, 'alice'))!;
+    assert.is(await pushBranch(repo, 'origin', commit, 'sign/event'), 'pushed');
+    return commit;
+  });
+  assert.is(git(upstream, 'rev-parse', 'sign/event'), fromAlice);
+  assert.is(git(alice, 'rev-parse', 'origin/sign/event'), fromAlice);
+
+  await withRepo(bob, async (repo) => {
+    const fromBob = (await change(repo, 'bob'))!;
+    assert.is(await pushBranch(repo, 'origin', fromBob, 'sign/event'), 'behind');
+    assert.is(git(upstream, 'rev-parse', 'sign/event'), fromAlice);
+    await fetchRemote(repo, 'origin');
+    assert.is(git(bob, 'rev-parse', 'origin/sign/event'), fromAlice);
+
+    writeFileSync(path.join(upstream, 'hooks', 'pre-receive'), '#!/bin/sh\necho "no pushes today" >&2\nexit 1\n');
+    chmodSync(path.join(upstream, 'hooks', 'pre-receive'), 0o755);
+    const onTop = (await writeCommit(repo, { parent: fromAlice, message: 'bob', changes: [{ path: 'bob', content: Buffer.from('bob') }] }))!;
+    await rejectsWith(() => pushBranch(repo, 'origin', onTop, 'sign/event'), /origin refused the push to sign\/event: .*no pushes today/);
+    await rejectsWith(() => fetchRemote(repo, 'nowhere'), /cannot fetch from nowhere/);
+  });
+  assert.is(git(upstream, 'rev-parse', 'sign/event'), fromAlice);
+});
+
+test.run();
