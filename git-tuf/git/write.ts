@@ -118,16 +118,20 @@ export type PushOutcome = 'pushed' | 'behind';
 
 /**
  * Pushes `commit` to `refs/heads/<branch>` on `remote`, never forcing: another signer's newer
- * commit makes it return 'behind'. Any other refusal (a hook, permissions, the network) throws
- * with the remote's reason.
+ * commit makes it return 'behind'. `replacing` (the remote branch's last seen commit, null when
+ * absent) allows replacing a branch of one's own fork, and only if it is still at that commit.
+ * Any other refusal (a hook, permissions, the network) throws with the remote's reason.
  */
-export async function pushBranch(git: GitRepository, remote: string, commit: string, branch: string): Promise<PushOutcome> {
-  const args = ['push', '--porcelain', '--end-of-options', remote, `${commit}:refs/heads/${branch}`];
+export async function pushBranch(git: GitRepository, remote: string, commit: string, branch: string, options: { replacing?: string | null } = {}): Promise<PushOutcome> {
+  const lease = 'replacing' in options ? [`--force-with-lease=refs/heads/${branch}:${options.replacing ?? ''}`] : [];
+  const args = ['push', '--porcelain', ...lease, '--end-of-options', remote, `${commit}:refs/heads/${branch}`];
   const result = await git.run(args);
   const stdout = result.stdout.toString('utf8');
   const status = stdout.split('\n').find((line) => /^[ +\-*=!]\t/.test(line));
   if (result.code === 0 && status !== undefined && status[0] !== '!') return 'pushed';
   if (status !== undefined && /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)/.test(status)) return 'behind';
+  // Two pushes at the same moment: the remote checked ours, then found the ref moved under it.
+  if (status !== undefined && /\(failed to update ref\)/.test(status) && /is at [0-9a-f]+ but expected/.test(result.stderr)) return 'behind';
   const remoteSays = result.stderr
     .split('\n')
     .filter((line) => line.startsWith('remote: ') && line.length > 'remote: '.length)

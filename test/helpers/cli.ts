@@ -12,7 +12,9 @@ import { commitFiles, gitEnv, tempDir } from './git.js';
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const binDir = tempDir('git-tuf-bin');
-symlinkSync(path.join(projectRoot, 'bin', 'git-tuf.js'), path.join(binDir, 'git-tuf'));
+/** The `git-tuf` link that git finds on PATH in tests. */
+export const binPath = path.join(binDir, 'git-tuf');
+symlinkSync(path.join(projectRoot, 'bin', 'git-tuf.js'), binPath);
 
 export interface CliResult {
   code: number;
@@ -20,9 +22,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function gitTuf(cwd: string, args: string[], env: Record<string, string | undefined> = {}): CliResult {
+export function gitTuf(cwd: string, args: string[], env: Record<string, string | undefined> = {}, input = ''): CliResult {
   const result = spawnSync('git', ['tuf', ...args], {
     cwd,
+    input,
     env: { ...gitEnv, PATH: `${binDir}${path.delimiter}${gitEnv.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: undefined, ...env },
     encoding: 'utf8',
     maxBuffer: 1 << 28,

@@ -10,7 +10,7 @@ import { formatMetadata } from '../../git-tuf/tuf/json.js';
 import { computeKeyid } from '../../git-tuf/tuf/keys.js';
 
 export type KeyKind = 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519' | 'rsa';
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 export interface TestKey {
   kind: KeyKind;

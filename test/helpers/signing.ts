@@ -1,0 +1,105 @@
+/**
+ * A signing world on disk: a bare upstream whose main holds a valid TUF repository, a signing
+ * event pushed by a maintainer, and keyholder clones configured as real keyholders are.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatMetadata } from '../../git-tuf/tuf/json.js';
+import { binPath, commitTree } from './cli.js';
+import { git, gitEnv, initRepo, tempDir } from './git.js';
+import { RepoModel, signDocument, testKey, type Json, type KeyKind, type TestKey } from './tuf-repo.js';
+
+export interface Keyholder {
+  handle: string;
+  key: TestKey;
+  /** PEM file of the private key (PKCS#8). */
+  keyFile: string;
+}
+
+export interface SigningWorld {
+  base: string;
+  upstream: string;
+  model: RepoModel;
+  holders: Map<string, Keyholder>;
+  /** The commit of the event branch as the maintainer pushed it. */
+  eventCommit: string;
+  /** A maintainer's clone (on the event branch). */
+  maintainer: string;
+}
+
+export function keyholder(base: string, handle: string, kind: KeyKind): Keyholder {
+  const key = testKey(kind, { owner: handle });
+  const keyFile = path.join(base, `${handle.slice(1)}.pem`);
+  writeFileSync(keyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  return { handle, key, keyFile };
+}
+
+/**
+ * main: root v1 signed by @alice and @bob (threshold 1). Event `sign/<event>`: root v2 adds
+ * @carol and needs all three (threshold 3), with placeholders for every signer.
+ */
+export function rootRotationWorld(event = 'rotate', holders?: Keyholder[]): SigningWorld {
+  const base = tempDir('sign-world');
+  const [alice, bob, carol] = holders ?? [keyholder(base, '@alice', 'ecdsa-p256'), keyholder(base, '@bob', 'ed25519'), keyholder(base, '@carol', 'ecdsa-p384')];
+  const online = testKey('ed25519', { onlineUri: 'file:online.pem' });
+  const model = new RepoModel({ rootKeys: [alice!.key, bob!.key], rootThreshold: 1, targetsKeys: [alice!.key], onlineKey: online, artifacts: { 'hello.txt': 'hello' } });
+  const upstream = initRepo(path.join(base, 'upstream.git'), { bare: true });
+  const maintainer = initRepo(path.join(base, 'maintainer'));
+  git(maintainer, 'remote', 'add', 'origin', upstream);
+  commitTree(maintainer, model.files(), 'Initial repository', '2026-01-01T00:00:00Z');
+  git(maintainer, 'push', '-q', 'origin', 'main');
+
+  git(maintainer, 'checkout', '-q', '-b', `sign/${event}`);
+  const root = model.newRoot([]);
+  const signed = root.signed;
+  (signed.keys as Json)[carol!.key.keyid] = carol!.key.entry;
+  (signed.roles as Json).root = { keyids: [alice!.key.keyid, bob!.key.keyid, carol!.key.keyid], threshold: 3 };
+  root.placeholders = [alice!.key, bob!.key, carol!.key];
+  const files = new Map<string, Buffer>();
+  const rootBytes = formatMetadata(signDocument(signed, [], root.placeholders));
+  files.set('metadata/root.json', rootBytes);
+  files.set('metadata/root_history/2.root.json', rootBytes);
+  const eventCommit = commitChanges(maintainer, files, 'Rotate root: add @carol, threshold 3');
+  git(maintainer, 'push', '-q', 'origin', `sign/${event}`);
+  return { base, upstream, model, holders: new Map([alice!, bob!, carol!].map((holder) => [holder.handle, holder])), eventCommit, maintainer };
+}
+
+/** Writes `files` into a clone and commits them (the maintainer's way of changing an event). */
+export function commitChanges(dir: string, files: Map<string, Buffer>, message: string): string {
+  for (const [file, content] of files) writeFileSync(path.join(dir, file), content);
+  git(dir, 'add', '--', ...files.keys());
+  git(dir, 'commit', '-q', '-m', message);
+  return git(dir, 'rev-parse', 'HEAD');
+}
+
+/** A keyholder's clone of the upstream, configured with handle and key (git config tuf.*). */
+export function cloneFor(world: SigningWorld, handle: string, config: Record<string, string> = {}): string {
+  const dir = path.join(world.base, `clone-${handle.slice(1)}-${Math.random().toString(36).slice(2, 8)}`);
+  git(world.base, 'clone', '-q', world.upstream, dir);
+  git(dir, 'config', 'user.name', handle.slice(1));
+  git(dir, 'config', 'user.email', `${handle.slice(1)}@example.com`);
+  git(dir, 'config', 'tuf.handle', handle);
+  const holder = world.holders.get(handle);
+  if (holder) git(dir, 'config', 'tuf.signing-key', `file:${holder.keyFile}`);
+  for (const [key, value] of Object.entries(config)) git(dir, 'config', key, value);
+  return dir;
+}
+
+/** Runs the real binary without blocking the test process (for keyholders signing at once). */
+export function gitTufAsync(cwd: string, args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['tuf', ...args], {
+      cwd,
+      env: { ...gitEnv, PATH: `${path.dirname(binPath)}${path.delimiter}${gitEnv.PATH ?? ''}`, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
