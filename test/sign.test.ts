@@ -123,7 +123,7 @@ test('refusals are one line, exit non-zero, and leave upstream and checkout as t
   const keyless = cloneFor(world, '@erin');
   cases.push({ name: 'no key', clone: keyless, args: ['sign', 'rotate', '--yes'], error: /no signing key is configured for @erin/ });
   const daveClone = cloneFor(world, '@alice', { 'tuf.handle': '@dave' });
-  git(daveClone, 'config', 'tuf.signing-key', `file:${dave.keyFile}`);
+  git(daveClone, 'config', 'tuf.signing-key', `file:${dave.keyFile!}`);
   cases.push({ name: 'a key expected nowhere', clone: daveClone, args: ['sign', 'rotate', '--yes'], error: /is not expected to sign anything in sign\/rotate \(still to sign: root: @alice, @bob, @carol\)/ });
   const encrypted = path.join(world.base, 'alice-encrypted.pem');
   writeFileSync(encrypted, world.holders.get('@alice')!.key.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'right' }));

@@ -13,8 +13,8 @@ import { RepoModel, signDocument, testKey, type Json, type KeyKind, type TestKey
 export interface Keyholder {
   handle: string;
   key: TestKey;
-  /** PEM file of the private key (PKCS#8). */
-  keyFile: string;
+  /** PEM file of the private key (PKCS#8); null for a key on a token. */
+  keyFile: string | null;
 }
 
 export interface SigningWorld {
@@ -35,15 +35,25 @@ export function keyholder(base: string, handle: string, kind: KeyKind): Keyholde
   return { handle, key, keyFile };
 }
 
+export interface RotationOptions {
+  event?: string;
+  /** Root v1's signers (threshold 1); default @alice (P-256) and @bob (Ed25519) key files. */
+  current?: Keyholder[];
+  /** Signers root v2 adds; default @carol (P-384). */
+  added?: Keyholder[];
+}
+
 /**
- * main: root v1 signed by @alice and @bob (threshold 1). Event `sign/<event>`: root v2 adds
- * @carol and needs all three (threshold 3), with placeholders for every signer.
+ * main: root v1 signed by the current signers (threshold 1). Event `sign/<event>`: root v2 adds
+ * signers and needs every one of them (threshold = all), with placeholders for every signer.
  */
-export function rootRotationWorld(event = 'rotate', holders?: Keyholder[]): SigningWorld {
+export function rootRotationWorld(options: RotationOptions = {}): SigningWorld {
   const base = tempDir('sign-world');
-  const [alice, bob, carol] = holders ?? [keyholder(base, '@alice', 'ecdsa-p256'), keyholder(base, '@bob', 'ed25519'), keyholder(base, '@carol', 'ecdsa-p384')];
+  const event = options.event ?? 'rotate';
+  const current = options.current ?? [keyholder(base, '@alice', 'ecdsa-p256'), keyholder(base, '@bob', 'ed25519')];
+  const added = options.added ?? [keyholder(base, '@carol', 'ecdsa-p384')];
   const online = testKey('ed25519', { onlineUri: 'file:online.pem' });
-  const model = new RepoModel({ rootKeys: [alice!.key, bob!.key], rootThreshold: 1, targetsKeys: [alice!.key], onlineKey: online, artifacts: { 'hello.txt': 'hello' } });
+  const model = new RepoModel({ rootKeys: current.map((holder) => holder.key), rootThreshold: 1, targetsKeys: [current[0]!.key], onlineKey: online, artifacts: { 'hello.txt': 'hello' } });
   const upstream = initRepo(path.join(base, 'upstream.git'), { bare: true });
   const maintainer = initRepo(path.join(base, 'maintainer'));
   git(maintainer, 'remote', 'add', 'origin', upstream);
@@ -51,18 +61,20 @@ export function rootRotationWorld(event = 'rotate', holders?: Keyholder[]): Sign
   git(maintainer, 'push', '-q', 'origin', 'main');
 
   git(maintainer, 'checkout', '-q', '-b', `sign/${event}`);
+  const everyone = [...current, ...added];
   const root = model.newRoot([]);
   const signed = root.signed;
-  (signed.keys as Json)[carol!.key.keyid] = carol!.key.entry;
-  (signed.roles as Json).root = { keyids: [alice!.key.keyid, bob!.key.keyid, carol!.key.keyid], threshold: 3 };
-  root.placeholders = [alice!.key, bob!.key, carol!.key];
-  const files = new Map<string, Buffer>();
+  for (const holder of added) (signed.keys as Json)[holder.key.keyid] = holder.key.entry;
+  (signed.roles as Json).root = { keyids: everyone.map((holder) => holder.key.keyid), threshold: everyone.length };
+  root.placeholders = everyone.map((holder) => holder.key);
   const rootBytes = formatMetadata(signDocument(signed, [], root.placeholders));
-  files.set('metadata/root.json', rootBytes);
-  files.set('metadata/root_history/2.root.json', rootBytes);
-  const eventCommit = commitChanges(maintainer, files, 'Rotate root: add @carol, threshold 3');
+  const files = new Map([
+    ['metadata/root.json', rootBytes],
+    ['metadata/root_history/2.root.json', rootBytes],
+  ]);
+  const eventCommit = commitChanges(maintainer, files, `Rotate root: add ${added.map((holder) => holder.handle).join(', ')}, threshold ${everyone.length}`);
   git(maintainer, 'push', '-q', 'origin', `sign/${event}`);
-  return { base, upstream, model, holders: new Map([alice!, bob!, carol!].map((holder) => [holder.handle, holder])), eventCommit, maintainer };
+  return { base, upstream, model, holders: new Map(everyone.map((holder) => [holder.handle, holder])), eventCommit, maintainer };
 }
 
 /** Writes `files` into a clone and commits them (the maintainer's way of changing an event). */
@@ -81,7 +93,7 @@ export function cloneFor(world: SigningWorld, handle: string, config: Record<str
   git(dir, 'config', 'user.email', `${handle.slice(1)}@example.com`);
   git(dir, 'config', 'tuf.handle', handle);
   const holder = world.holders.get(handle);
-  if (holder) git(dir, 'config', 'tuf.signing-key', `file:${holder.keyFile}`);
+  if (holder?.keyFile) git(dir, 'config', 'tuf.signing-key', `file:${holder.keyFile}`);
   for (const [key, value] of Object.entries(config)) git(dir, 'config', key, value);
   return dir;
 }
