@@ -17,7 +17,8 @@ export interface Settings {
   pushRemote: string | null;
   /** The PKCS#11 module for `hsm:` and `pkcs11:` keys. */
   pkcs11Module: string | null;
-  /** Key URIs this signer can sign with, in preference order (`hsm:` when only a module is set). */
+  /** Key URIs this signer can sign with, in preference order (`hsm:` when only a module is set);
+   *  each is used for the keyids its public key is listed under. */
   signingKeys: string[];
   /** Where each value came from, for error messages: `git config tuf.handle`, `.tuf-on-ci-sign.ini`. */
   sources: Partial<Record<'handle' | 'pullRemote' | 'pushRemote' | 'pkcs11Module' | 'signingKeys', string>>;
@@ -89,8 +90,10 @@ export async function readSettings(git: GitRepository, config?: GitConfig): Prom
     pkcs11Module = process.env.PYKCS11LIB;
     sources.pkcs11Module = 'PYKCS11LIB';
   }
-  let signingKeys = effective.getAll('tuf.signing-key').filter((uri) => uri !== '');
-  if (signingKeys.length > 0) sources.signingKeys = 'git config tuf.signing-key';
+  // tuf.signing-key lists keys to try on any role; tuf.key.<keyid>.uri says which key signs for a keyid.
+  const perKeyid = effective.matching(/^tuf\.key\..+\.uri$/).map(([, uri]) => uri);
+  let signingKeys = [...new Set([...effective.getAll('tuf.signing-key'), ...perKeyid])].filter((uri) => uri !== '');
+  if (signingKeys.length > 0) sources.signingKeys = 'git config tuf.signing-key / tuf.key.<keyid>.uri';
   else if (pkcs11Module !== null) {
     // tuf-on-ci's only key: the PIV digital signature key of a hardware token.
     signingKeys = ['hsm:'];

@@ -46,11 +46,12 @@ test('readSettings: an existing .tuf-on-ci-sign.ini is enough; git config wins o
   git(dir, 'config', 'tuf.push-remote', 'origin');
   git(dir, 'config', '--add', 'tuf.signing-key', 'file:keys/a.pem');
   git(dir, 'config', '--add', 'tuf.signing-key', 'hsm:?label=yk');
+  git(dir, 'config', 'tuf.key.33cd93079f6e727e.uri', 'pkcs11:token=old;id=%02');
   settings = await settingsIn(dir);
   assert.is(settings.handle, '@alice-work');
   assert.is(settings.sources.handle, 'git config tuf.handle');
   assert.is(settings.pushRemote, 'origin');
-  assert.equal(settings.signingKeys, ['file:keys/a.pem', 'hsm:?label=yk']);
+  assert.equal(settings.signingKeys, ['file:keys/a.pem', 'hsm:?label=yk', 'pkcs11:token=old;id=%02']);
 });
 
 test('readSettings: defaults, and clear errors for a bad handle or remote', async () => {

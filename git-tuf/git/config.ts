@@ -44,6 +44,13 @@ export class GitConfig {
     return canonical === null ? [] : [...(this.#values.get(canonical) ?? [])];
   }
 
+  /** Every (key, value) whose canonical key matches `pattern`, in git's order. */
+  matching(pattern: RegExp): [string, string][] {
+    const found: [string, string][] = [];
+    for (const [key, values] of this.#values) if (pattern.test(key)) for (const value of values) found.push([key, value]);
+    return found;
+  }
+
   /** The configured remotes' names (as `git remote`). */
   remotes(): string[] {
     return [...this.#remotes];
