@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GitTufError } from '../git-tuf/errors.js';
-import { formatExpires, parseExpires } from '../git-tuf/tuf/expires.js';
+import { expiresAfter, formatExpires, parseExpires } from '../git-tuf/tuf/expires.js';
 import { parseMetadata, roleNameProblem, targetPathProblem } from '../git-tuf/tuf/metadata.js';
 import { formatMetadata } from '../git-tuf/tuf/json.js';
 
@@ -98,6 +98,11 @@ test('expires: the written form, and older real-world forms', () => {
     assert.is(parseExpires(bad), null, bad);
   }
   assert.is(formatExpires(new Date('2026-08-28T19:23:59.999Z')), '2026-08-28T19:23:59Z');
+});
+
+test('expiresAfter: now plus whole days, written without milliseconds', () => {
+  assert.is(expiresAfter(new Date('2026-12-01T10:20:30.999Z'), 7), '2026-12-08T10:20:30Z');
+  assert.is(expiresAfter(new Date('2026-02-27T00:00:00Z'), 2), '2026-03-01T00:00:00Z');
 });
 
 test('target paths and role names that would escape their directory', () => {

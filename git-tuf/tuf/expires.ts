@@ -24,3 +24,8 @@ export function formatExpires(date: Date): string {
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The `expires` of a version made at `at` that lives `days` days (tuf-on-ci's expiry period). */
+export function expiresAfter(at: Date, days: number): string {
+  return formatExpires(new Date(Math.floor(at.getTime() / 1000) * 1000 + days * DAY_MS));
+}
