@@ -7,11 +7,13 @@ import { GitTufError } from './errors.js';
 import { checkEvent } from './event/check-event.js';
 import { BlobDigests } from './git/blob-digests.js';
 import { GitRepository } from './git/repository.js';
+import { SignatureMemo } from './git/signature-memo.js';
 import { checkRepository } from './repo/check-repository.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from './repo/report.js';
 import { changedArtifacts } from './repo/artifacts.js';
 import { digestArtifacts, loadState } from './repo/state.js';
 import { formatExpires } from './tuf/expires.js';
+import { useVerifiedSignatures } from './tuf/verify.js';
 
 export interface StatusOptions {
   cwd: string;
@@ -56,71 +58,79 @@ export async function mainRef(git: GitRepository, remotes: string[]): Promise<{ 
 
 export async function status(options: StatusOptions): Promise<StatusReport> {
   const git = await GitRepository.open(options.cwd);
+  const memo = SignatureMemo.open(git.commonDir);
   try {
-    const at = options.at ?? now();
-    const ref = options.ref ?? (await git.currentBranch()) ?? 'HEAD';
-    const commit = await git.resolveCommit(ref);
-    if (!commit) {
-      throw new GitTufError('missing-ref', `"${ref}" is not a branch, tag or commit of this repository`, { hint: 'fetch it first, or name another ref' });
-    }
-    const digests = new BlobDigests(git);
-    const remotes = await git.remotes();
-    const event = eventName(ref, remotes);
-    const state = await loadState(git, commit);
-    const base = {
-      schema: 'git-tuf-status/1' as const,
-      ref,
-      commit,
-      at: formatExpires(at),
-    };
+    useVerifiedSignatures(await memo);
+    return await checkRef(git, options);
+  } finally {
+    useVerifiedSignatures(null);
+    await (await memo).save();
+    git.close();
+  }
+}
 
-    if (event === null) {
-      await digestArtifacts(state, digests);
-      const check = checkRepository(state, at);
-      const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
-      const result = resultOf(problems);
-      return {
-        ...base,
-        kind: 'repository',
-        event: null,
-        knownGood: null,
-        result,
-        exitCode: EXIT_CODES[result],
-        roles: check.roles,
-        artifacts: { total: state.artifacts.size, changes: [] },
-        invitations: [],
-        problems,
-      };
-    }
+async function checkRef(git: GitRepository, options: StatusOptions): Promise<StatusReport> {
+  const at = options.at ?? now();
+  const ref = options.ref ?? (await git.currentBranch()) ?? 'HEAD';
+  const commit = await git.resolveCommit(ref);
+  if (!commit) {
+    throw new GitTufError('missing-ref', `"${ref}" is not a branch, tag or commit of this repository`, { hint: 'fetch it first, or name another ref' });
+  }
+  const digests = new BlobDigests(git);
+  const remotes = await git.remotes();
+  const event = eventName(ref, remotes);
+  const state = await loadState(git, commit);
+  const base = {
+    schema: 'git-tuf-status/1' as const,
+    ref,
+    commit,
+    at: formatExpires(at),
+  };
 
-    const main = await mainRef(git, remotes);
-    if (!main) {
-      throw new GitTufError('missing-ref', `the event ${ref} has no main branch to compare with`, { hint: 'fetch main from the pull remote (git fetch origin main)' });
-    }
-    const knownGoodCommit = await git.mergeBase(commit, main.commit);
-    if (!knownGoodCommit) {
-      throw new GitTufError('missing-ref', `${ref} does not share history with ${main.ref}`, { hint: `start signing events from ${main.ref}` });
-    }
-    const knownGood = await loadState(git, knownGoodCommit, state);
-    // Only what the event changed needs hashing and matching; known good is main's to verify.
-    const scope = changedArtifacts(state, knownGood);
-    await digestArtifacts(state, digests, scope);
-    const check = checkEvent(state, knownGood, at, scope);
+  if (event === null) {
+    await digestArtifacts(state, digests);
+    const check = checkRepository(state, at);
     const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
-    const result = check.roles.some((role) => role.result === 'invalid') ? 'invalid' : resultOf(problems, check.roles.some((role) => role.result === 'waiting'));
+    const result = resultOf(problems);
     return {
       ...base,
-      kind: 'event',
-      event,
-      knownGood: knownGoodCommit,
+      kind: 'repository',
+      event: null,
+      knownGood: null,
       result,
       exitCode: EXIT_CODES[result],
       roles: check.roles,
-      artifacts: { total: state.artifacts.size, changes: check.artifacts },
-      invitations: check.invitations,
+      artifacts: { total: state.artifacts.size, changes: [] },
+      invitations: [],
       problems,
     };
-  } finally {
-    git.close();
   }
+
+  const main = await mainRef(git, remotes);
+  if (!main) {
+    throw new GitTufError('missing-ref', `the event ${ref} has no main branch to compare with`, { hint: 'fetch main from the pull remote (git fetch origin main)' });
+  }
+  const knownGoodCommit = await git.mergeBase(commit, main.commit);
+  if (!knownGoodCommit) {
+    throw new GitTufError('missing-ref', `${ref} does not share history with ${main.ref}`, { hint: `start signing events from ${main.ref}` });
+  }
+  const knownGood = await loadState(git, knownGoodCommit, state);
+  // Only what the event changed needs hashing and matching; known good is main's to verify.
+  const scope = changedArtifacts(state, knownGood);
+  await digestArtifacts(state, digests, scope);
+  const check = checkEvent(state, knownGood, at, scope);
+  const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
+  const result = check.roles.some((role) => role.result === 'invalid') ? 'invalid' : resultOf(problems, check.roles.some((role) => role.result === 'waiting'));
+  return {
+    ...base,
+    kind: 'event',
+    event,
+    knownGood: knownGoodCommit,
+    result,
+    exitCode: EXIT_CODES[result],
+    roles: check.roles,
+    artifacts: { total: state.artifacts.size, changes: check.artifacts },
+    invitations: check.invitations,
+    problems,
+  };
 }

@@ -106,8 +106,8 @@ test('expiresAfter: now plus whole days, written without milliseconds', () => {
 });
 
 test('target paths and role names that would escape their directory', () => {
-  for (const bad of ['../x', 'a/../../x', '/etc/passwd', 'a//b', './a', 'a\\b', '']) assert.ok(targetPathProblem(bad), bad);
-  for (const good of ['a', 'a/b/c.txt', '.hidden', 'a/.b', 'é/ü']) assert.is(targetPathProblem(good), null, good);
+  for (const bad of ['../x', 'a/../../x', '/etc/passwd', 'a//b', './a', 'a\\b', '', 'a/', '.', '..', 'a/.', 'a/..', 'x\0y', '/']) assert.ok(targetPathProblem(bad), bad);
+  for (const good of ['a', 'a/b/c.txt', '.hidden', 'a/.b', 'é/ü', '...', 'a/..b', '.a./b.', 'a/b..']) assert.is(targetPathProblem(good), null, good);
   for (const bad of ['', '.', '..', 'a/b', '.hidden', 'root', 'targets']) assert.ok(roleNameProblem(bad), bad);
   assert.is(roleNameProblem('registry.npmjs.org'), null);
 });

@@ -137,18 +137,28 @@ export function changedArtifacts(event: RepositoryState, knownGood: RepositorySt
     const beforeSigned = before?.metadata?.signed as TargetsSigned | undefined;
     if (!afterSigned || !beforeSigned) return undefined;
     if (JSON.stringify(afterSigned.delegations ?? null) !== JSON.stringify(beforeSigned.delegations ?? null)) return undefined;
-    for (const [path, entry] of Object.entries(afterSigned.targets)) {
-      const previous = Object.hasOwn(beforeSigned.targets, path) ? beforeSigned.targets[path] : undefined;
+    // for…in and counting instead of Object.entries/keys: these loops run over every entry of
+    // files with 100k targets, and the arrays those allocate cost more than the comparisons.
+    const afterTargets = afterSigned.targets;
+    const beforeTargets = beforeSigned.targets;
+    for (const path in afterTargets) {
+      const previous = Object.hasOwn(beforeTargets, path) ? beforeTargets[path] : undefined;
+      const entry = afterTargets[path]!;
       if (!previous || previous.length !== entry.length || !sameHashes(previous.hashes, entry.hashes)) paths.add(path);
     }
-    for (const path of Object.keys(beforeSigned.targets)) if (!Object.hasOwn(afterSigned.targets, path)) paths.add(path);
+    for (const path in beforeTargets) if (!Object.hasOwn(afterTargets, path)) paths.add(path);
   }
   return paths;
 }
 
 function sameHashes(a: Record<string, string>, b: Record<string, string>): boolean {
-  const names = Object.keys(a);
-  return names.length === Object.keys(b).length && names.every((name) => Object.hasOwn(b, name) && a[name] === b[name]);
+  let count = 0;
+  for (const name in a) {
+    if (!Object.hasOwn(b, name) || a[name] !== b[name]) return false;
+    count++;
+  }
+  for (const name in b) if (--count < 0) return false;
+  return count === 0;
 }
 
 /** Artifacts added, modified and removed between two states. */

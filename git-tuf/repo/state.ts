@@ -61,7 +61,7 @@ export function roleMetadata<T extends RoleType>(state: RepositoryState, role: s
 
 function parseFile<T extends RoleType>(file: string, oid: string, bytes: Buffer, type: T): MetadataFile<T> {
   try {
-    return { file, oid, metadata: parseMetadata(bytes, file, type) };
+    return { file, oid, metadata: parseMetadata(bytes, file, type, oid) };
   } catch (error) {
     if (error instanceof GitTufError) return { file, oid, error };
     throw error;

@@ -70,6 +70,36 @@ export function signedPayload(metadata: Metadata): () => Buffer {
 }
 
 /**
+ * Signatures verified before, remembered as facts about immutable bytes: the file's blob id, the
+ * key and the signature. Only successes are remembered; a signature that fails is checked again
+ * every time. The store (repo/verified-signatures.ts) keeps them across runs.
+ */
+export interface VerifiedSignatures {
+  has(fact: string): boolean;
+  add(fact: string): void;
+}
+
+let verified: VerifiedSignatures | null = null;
+
+/** Lets checks skip signatures verified on an earlier run; null (the default) verifies everything. */
+export function useVerifiedSignatures(store: VerifiedSignatures | null): void {
+  verified = store;
+}
+
+/** What is remembered when `sig` by `key` verifies over the file with blob id `blobId`. */
+export function signatureFact(blobId: string, key: PublicKey, sig: string): string {
+  return `${blobId}\0${key.identity}\0${key.scheme}\0${sig.toLowerCase()}`;
+}
+
+function verifies(metadata: Metadata, key: PublicKey, sig: string, payload: () => Buffer): boolean {
+  const fact = verified && metadata.blobId !== undefined ? signatureFact(metadata.blobId, key, sig) : null;
+  if (fact !== null && verified!.has(fact)) return true;
+  if (!key.verify(payload(), sig)) return false;
+  if (fact !== null) verified!.add(fact);
+  return true;
+}
+
+/**
  * Checks the signatures on `metadata` against one authority. Keys are counted by public-key
  * identity: the same key listed under two keyids counts once, and so does a repeated keyid.
  */
@@ -95,7 +125,7 @@ export function checkSignatures(metadata: Metadata, authority: Authority, payloa
     roleKeys.push(key);
     const sig = byKeyid.get(keyid);
     if (!sig) continue;
-    if (!key.verify(payload(), sig)) {
+    if (!verifies(metadata, key, sig, payload)) {
       invalid.push(key);
       continue;
     }
