@@ -4,13 +4,12 @@
  */
 import { now } from './clock.js';
 import { GitTufError } from './errors.js';
-import { checkEvent } from './event/check-event.js';
+import { loadEvent } from './event/event-report.js';
 import { BlobDigests } from './git/blob-digests.js';
 import { GitRepository } from './git/repository.js';
 import { SignatureMemo } from './git/signature-memo.js';
 import { checkRepository } from './repo/check-repository.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from './repo/report.js';
-import { changedArtifacts } from './repo/artifacts.js';
 import { digestArtifacts, loadState } from './repo/state.js';
 import { formatExpires } from './tuf/expires.js';
 import { useVerifiedSignatures } from './tuf/verify.js';
@@ -79,21 +78,17 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   const digests = new BlobDigests(git);
   const remotes = await git.remotes();
   const event = eventName(ref, remotes);
-  const state = await loadState(git, commit);
-  const base = {
-    schema: 'git-tuf-status/1' as const,
-    ref,
-    commit,
-    at: formatExpires(at),
-  };
-
   if (event === null) {
+    const state = await loadState(git, commit);
     await digestArtifacts(state, digests);
     const check = checkRepository(state, at);
     const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
     const result = resultOf(problems);
     return {
-      ...base,
+      schema: 'git-tuf-status/1',
+      ref,
+      commit,
+      at: formatExpires(at),
       kind: 'repository',
       event: null,
       knownGood: null,
@@ -114,23 +109,5 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   if (!knownGoodCommit) {
     throw new GitTufError('missing-ref', `${ref} does not share history with ${main.ref}`, { hint: `start signing events from ${main.ref}` });
   }
-  const knownGood = await loadState(git, knownGoodCommit, state);
-  // Only what the event changed needs hashing and matching; known good is main's to verify.
-  const scope = changedArtifacts(state, knownGood);
-  await digestArtifacts(state, digests, scope);
-  const check = checkEvent(state, knownGood, at, scope);
-  const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
-  const result = check.roles.some((role) => role.result === 'invalid') ? 'invalid' : resultOf(problems, check.roles.some((role) => role.result === 'waiting'));
-  return {
-    ...base,
-    kind: 'event',
-    event,
-    knownGood: knownGoodCommit,
-    result,
-    exitCode: EXIT_CODES[result],
-    roles: check.roles,
-    artifacts: { total: state.artifacts.size, changes: check.artifacts },
-    invitations: check.invitations,
-    problems,
-  };
+  return (await loadEvent(git, { name: event, ref, commit, knownGoodCommit }, at, digests)).report;
 }

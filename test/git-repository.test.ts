@@ -93,6 +93,21 @@ for (const format of formats) {
     repo.close();
   });
 
+  test(`[${format}] changedPaths: what diff-tree says changed under a directory, odd names included`, async () => {
+    const dir = initRepo(tempDir('git-tuf-diff'), { objectFormat: format });
+    const before = commitFiles(dir, { 'targets/same.txt': 's', 'targets/a/edit me.txt': '1', 'targets/gone\nline': 'x', 'targets/mode.sh': 'm', 'targets/to-link': 'l', 'other.txt': 'o' }, 'before');
+    chmodSync(path.join(dir, 'targets/mode.sh'), 0o755);
+    const after = commitFiles(dir, { 'targets/a/edit me.txt': '2', 'targets/gone\nline': null, 'targets/ünï.txt': 'new', 'targets/to-link': null, 'other.txt': 'changed too' }, 'after');
+    symlinkSync('same.txt', path.join(dir, 'targets/to-link'));
+    const linked = commitFiles(dir, {}, 'symlink');
+    const repo = await GitRepository.open(dir);
+    assert.equal((await repo.changedPaths(before, after, 'targets')).sort(), ['a/edit me.txt', 'gone\nline', 'mode.sh', 'to-link', 'ünï.txt']);
+    assert.equal(await repo.changedPaths(after, linked, 'targets/'), ['to-link'], 'a file that became a symlink');
+    assert.equal(await repo.changedPaths(linked, linked, 'targets'), []);
+    await rejects(repo.changedPaths('--output=x', linked, 'targets'), 'missing-ref');
+    repo.close();
+  });
+
   test(`[${format}] resolveCommit, mergeBase, currentBranch, config, remotes`, async () => {
     const dir = initRepo(tempDir('git-tuf-refs'), { objectFormat: format });
     const base = commitFiles(dir, { a: '1' }, 'base', '2024-01-01T00:00:00Z');

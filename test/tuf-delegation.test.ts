@@ -26,6 +26,40 @@ test('* matches dot files, ? one character, [seq] and [!seq] classes; the rest i
   assert.ok(matchesPathPattern('x[', 'x['), 'an unclosed [ is literal');
 });
 
+/** fnmatch by segments, written the plain way, to check the compiled whole-path RegExp against. */
+function segmentWiseReference(pattern: string, path: string): boolean {
+  const segment = (glob: string): RegExp => {
+    let source = '';
+    for (let i = 0; i < glob.length; i++) {
+      const char = glob[i]!;
+      const end = char === '[' ? glob.indexOf(']', i + 2) : -1;
+      if (char === '*') source += '.*';
+      else if (char === '?') source += '.';
+      else if (end !== -1) {
+        const body = glob.slice(i + 1, end);
+        const negate = body.startsWith('!');
+        source += `[${negate ? '^' : ''}${(negate ? body.slice(1) : body).replace(/[\\\]^]/g, '\\$&')}]`;
+        i = end;
+      } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    }
+    return new RegExp(`^${source}$`, 's');
+  };
+  const globs = pattern.split('/');
+  const parts = path.split('/');
+  return globs.length === parts.length && globs.every((glob, index) => segment(glob).test(parts[index]!));
+}
+
+test('the compiled patterns agree with segment-by-segment fnmatch on generated cases', () => {
+  let seed = 7;
+  const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const word = (alphabet: string): string => Array.from({ length: 1 + random(6) }, () => alphabet[random(alphabet.length)]).join('');
+  for (let i = 0; i < 3000; i++) {
+    const pattern = word('ab*?[]!/.-');
+    const path = word('ab/.-!');
+    assert.is(matchesPathPattern(pattern, path), segmentWiseReference(pattern, path), `${pattern} ~ ${path}`);
+  }
+});
+
 test('path_hash_prefixes compare the sha256 of the target path', () => {
   const digest = createHash('sha256').update('pkg/a.tgz').digest('hex');
   const role = (prefixes: string[]): DelegatedRole => ({ name: 'bin', keyids: [], threshold: 1, terminating: false, path_hash_prefixes: prefixes });

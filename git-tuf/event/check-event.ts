@@ -120,8 +120,11 @@ function artifactProblems(issues: ArtifactIssue[]): Problem[] {
   return problems;
 }
 
-/** `scope`: the artifact paths to match against metadata (see changedArtifacts); all when undefined. */
-export function checkEvent(event: RepositoryState, knownGood: RepositoryState, at: Date, scope?: ArtifactScope): EventCheck {
+/**
+ * `scope`: the artifact paths to match against metadata (see changedArtifacts); all when undefined.
+ * `changedFiles`: the artifact files the event adds, changes or removes, when already known.
+ */
+export function checkEvent(event: RepositoryState, knownGood: RepositoryState, at: Date, scope?: ArtifactScope, changedFiles?: readonly string[]): EventCheck {
   const order = roleOrder(event);
   for (const role of roleOrder(knownGood)) if (!order.includes(role)) order.push(role);
   const changes = new Map(order.map((role) => [role, changeOf(event, knownGood, role)]));
@@ -153,7 +156,7 @@ export function checkEvent(event: RepositoryState, knownGood: RepositoryState, a
   for (const invitation of invitations) {
     problems.push(problem('action', `${invitation.signer} is invited to sign ${invitation.roles.join(', ')} and has not accepted yet`, { file: 'metadata/.signing-event-state', hint: `${invitation.signer} accepts with git tuf sign` }));
   }
-  return { roles, problems, artifacts: artifactChanges(knownGood, event), invitations };
+  return { roles, problems, artifacts: artifactChanges(knownGood, event, changedFiles), invitations };
 }
 
 /** An unchanged role still has to verify where the event changed its delegator's keys. */

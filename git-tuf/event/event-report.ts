@@ -6,7 +6,7 @@ import { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository } from '../git/repository.js';
 import { changedArtifacts } from '../repo/artifacts.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from '../repo/report.js';
-import { digestArtifacts, loadState, type RepositoryState } from '../repo/state.js';
+import { digestArtifacts, loadState, TARGETS_DIR, type RepositoryState } from '../repo/state.js';
 import { formatExpires } from '../tuf/expires.js';
 import { checkEvent } from './check-event.js';
 
@@ -26,12 +26,14 @@ export interface EventLocation {
 }
 
 export async function loadEvent(git: GitRepository, where: EventLocation, at: Date, digests = new BlobDigests(git)): Promise<LoadedEvent> {
+  const changedFiles = git.changedPaths(where.knownGoodCommit, where.commit, TARGETS_DIR);
   const state = await loadState(git, where.commit);
   const knownGood = await loadState(git, where.knownGoodCommit, state);
   // Only what the event changed needs hashing and matching; known good is main's to verify.
-  const scope = changedArtifacts(state, knownGood);
+  const files = await changedFiles;
+  const scope = changedArtifacts(state, knownGood, files);
   await digestArtifacts(state, digests, scope);
-  const check = checkEvent(state, knownGood, at, scope);
+  const check = checkEvent(state, knownGood, at, scope, files);
   const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
   const result = check.roles.some((role) => role.result === 'invalid') ? 'invalid' : resultOf(problems, check.roles.some((role) => role.result === 'waiting'));
   const report: StatusReport = {

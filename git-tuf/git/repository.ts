@@ -178,6 +178,21 @@ export class GitRepository {
     if (result.code !== 0) throw gitError(args, result);
     return parseTree(result.stdout.toString('utf8'), prefix === '' ? 0 : prefix.length + 1, this.oidLength);
   }
+
+  /**
+   * Paths under `dir` (relative to it) whose entry differs between two commits: added, removed,
+   * or changed in content or mode. git compares trees by id, so unchanged directories cost nothing.
+   */
+  async changedPaths(from: string, to: string, dir: string): Promise<string[]> {
+    for (const commit of [from, to]) if (commit === '' || commit.startsWith('-')) throw new GitTufError('missing-ref', `not a commit: ${JSON.stringify(commit)}`);
+    const prefix = dir.replace(/^\/+|\/+$/g, '');
+    const args = ['--literal-pathspecs', 'diff-tree', '-r', '-z', '--no-renames', '--name-only', from, to, '--', `${prefix}/`];
+    const result = await this.run(args);
+    if (result.code !== 0) throw gitError(args, result);
+    const text = result.stdout.toString('utf8');
+    return text === '' ? [] : text.slice(0, -1).split('\0').map((path) => path.slice(prefix.length + 1));
+  }
+
   readBlob(oid: string): Promise<Buffer> {
     return this.#catFile.read(oid, 'blob');
   }

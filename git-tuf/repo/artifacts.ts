@@ -116,16 +116,11 @@ export function checkArtifacts(state: RepositoryState, scope?: ArtifactScope): A
 /**
  * The artifact paths whose check an event can have changed: files added, changed or removed, and
  * metadata entries added, changed or removed. Everything else is as in known good, which main's
- * own status verifies. Undefined (check everything) when the event changes any delegation, since
+ * own status verifies. `changedFiles`: the changed file paths when already known (filesChanged). Undefined (check everything) when the event changes any delegation, since
  * that can move a file to another role, or when some targets metadata is unreadable.
  */
-export function changedArtifacts(event: RepositoryState, knownGood: RepositoryState): ArtifactScope | undefined {
-  const paths = new Set<string>();
-  for (const artifact of event.artifacts.values()) {
-    const before = knownGood.artifacts.get(artifact.path);
-    if (!before || before.oid !== artifact.oid || before.mode !== artifact.mode) paths.add(artifact.path);
-  }
-  for (const path of knownGood.artifacts.keys()) if (!event.artifacts.has(path)) paths.add(path);
+export function changedArtifacts(event: RepositoryState, knownGood: RepositoryState, changedFiles?: readonly string[]): ArtifactScope | undefined {
+  const paths = new Set(changedFiles ?? filesChanged(knownGood, event));
 
   const roles = new Set([...event.roles.keys(), ...knownGood.roles.keys()]);
   for (const role of roles) {
@@ -161,21 +156,31 @@ function sameHashes(a: Record<string, string>, b: Record<string, string>): boole
   return count === 0;
 }
 
-/** Artifacts added, modified and removed between two states. */
-export function artifactChanges(before: RepositoryState, after: RepositoryState): ArtifactChange[] {
-  const changes: ArtifactChange[] = [];
+/**
+ * Paths under targets/ whose file was added, removed, or changed in content or mode between two
+ * states, by comparing their listings. With git at hand, `git diff-tree` (GitRepository
+ * changedPaths) gives the same paths without visiting the unchanged ones.
+ */
+export function filesChanged(before: RepositoryState, after: RepositoryState): string[] {
+  const paths: string[] = [];
   for (const artifact of after.artifacts.values()) {
     const previous = before.artifacts.get(artifact.path);
-    if (previous && previous.oid === artifact.oid && previous.mode === artifact.mode) continue;
-    changes.push({
-      path: artifact.path,
-      change: previous ? 'modified' : 'added',
-      length: artifact.length ?? null,
-      sha256: artifact.sha256 ?? null,
-    });
+    if (!previous || previous.oid !== artifact.oid || previous.mode !== artifact.mode) paths.push(artifact.path);
   }
-  for (const artifact of before.artifacts.values()) {
-    if (!after.artifacts.has(artifact.path)) changes.push({ path: artifact.path, change: 'removed', length: null, sha256: null });
+  for (const path of before.artifacts.keys()) if (!after.artifacts.has(path)) paths.push(path);
+  return paths;
+}
+
+/** Artifacts added, modified and removed between two states (`changedFiles` as for changedArtifacts). */
+export function artifactChanges(before: RepositoryState, after: RepositoryState, changedFiles?: readonly string[]): ArtifactChange[] {
+  const changes: ArtifactChange[] = [];
+  for (const path of changedFiles ?? filesChanged(before, after)) {
+    const artifact = after.artifacts.get(path);
+    if (!artifact) {
+      if (before.artifacts.has(path)) changes.push({ path, change: 'removed', length: null, sha256: null });
+      continue;
+    }
+    changes.push({ path, change: before.artifacts.has(path) ? 'modified' : 'added', length: artifact.length ?? null, sha256: artifact.sha256 ?? null });
   }
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

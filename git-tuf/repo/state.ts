@@ -151,12 +151,12 @@ export function isRegularFile(entry: Pick<TreeEntry, 'mode'>): boolean {
 export async function digestArtifacts(state: RepositoryState, digests: BlobDigests, paths?: Iterable<string>): Promise<void> {
   const candidates = paths ? [...paths].flatMap((path) => state.artifacts.get(path) ?? []) : [...state.artifacts.values()];
   const files = candidates.filter(isRegularFile);
-  const known = await digests.digests(files.map((artifact) => artifact.oid));
-  for (const artifact of files) {
-    const digest = known.get(artifact.oid);
+  const known = await digests.digestList(files.map((artifact) => artifact.oid));
+  for (let i = 0; i < files.length; i++) {
+    const digest = known[i];
     if (digest) {
-      artifact.length = digest.length;
-      artifact.sha256 = digest.sha256;
+      files[i]!.length = digest.length;
+      files[i]!.sha256 = digest.sha256;
     }
   }
 }

@@ -6,17 +6,28 @@
 import { createHash } from 'node:crypto';
 import type { DelegatedRole, TargetFile, TargetsSigned } from './metadata.js';
 
-const segmentPatterns = new Map<string, RegExp>();
+const pathPatterns = new Map<string, RegExp>();
 
-/** fnmatch for one path segment: `*`, `?`, `[seq]`, `[!seq]`; everything else literal. */
-function segmentRegExp(pattern: string): RegExp {
-  let cached = segmentPatterns.get(pattern);
+/**
+ * A delegation pattern as one RegExp over the whole path. Each `/`-separated segment is an
+ * fnmatch pattern (`*`, `?`, `[seq]`, `[!seq]`; everything else literal) whose wildcards never
+ * match `/`, so the path must have as many segments as the pattern: segment-wise matching, with
+ * one test per pattern instead of splitting every path.
+ */
+function pathRegExp(pattern: string): RegExp {
+  let cached = pathPatterns.get(pattern);
   if (cached) return cached;
+  cached = new RegExp(`^${pattern.split('/').map(segmentSource).join('/')}$`);
+  pathPatterns.set(pattern, cached);
+  return cached;
+}
+
+function segmentSource(pattern: string): string {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i]!;
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
+    if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
     else if (char === '[') {
       const end = pattern.indexOf(']', i + 2);
       if (end === -1) {
@@ -26,20 +37,15 @@ function segmentRegExp(pattern: string): RegExp {
       let body = pattern.slice(i + 1, end);
       const negate = body.startsWith('!');
       if (negate) body = body.slice(1);
-      source += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+      source += `[${negate ? '^/' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
       i = end;
     } else source += char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  cached = new RegExp(`^${source}$`, 's');
-  segmentPatterns.set(pattern, cached);
-  return cached;
+  return source;
 }
 
 export function matchesPathPattern(pattern: string, path: string): boolean {
-  const patternSegments = pattern.split('/');
-  const pathSegments = path.split('/');
-  if (patternSegments.length !== pathSegments.length) return false;
-  return patternSegments.every((segment, index) => segmentRegExp(segment).test(pathSegments[index]!));
+  return pathRegExp(pattern).test(path);
 }
 
 /** Whether a delegation covers a target path. A delegation with neither list covers nothing. */
