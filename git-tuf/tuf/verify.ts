@@ -5,6 +5,7 @@
 import { GitTufError } from '../errors.js';
 import { canonicalJson } from './canonical.js';
 import { computeKeyid, parsePublicKey, type PublicKey } from './keys.js';
+import { knownFact, learnFact } from './memo.js';
 import type { JsonObject, Metadata, RoleKeys } from './metadata.js';
 
 /** A delegator's keys, parsed once. Unusable keys are kept with the reason, for reporting. */
@@ -69,33 +70,16 @@ export function signedPayload(metadata: Metadata): () => Buffer {
   return () => (payload ??= canonicalJson(metadata.signed));
 }
 
-/**
- * Signatures verified before, remembered as facts about immutable bytes: the file's blob id, the
- * key and the signature. Only successes are remembered; a signature that fails is checked again
- * every time. The store (repo/verified-signatures.ts) keeps them across runs.
- */
-export interface VerifiedSignatures {
-  has(fact: string): boolean;
-  add(fact: string): void;
-}
-
-let verified: VerifiedSignatures | null = null;
-
-/** Lets checks skip signatures verified on an earlier run; null (the default) verifies everything. */
-export function useVerifiedSignatures(store: VerifiedSignatures | null): void {
-  verified = store;
-}
-
-/** What is remembered when `sig` by `key` verifies over the file with blob id `blobId`. */
+/** The memo's fact that `sig` by `key` verifies over the file with blob id `blobId`. */
 export function signatureFact(blobId: string, key: PublicKey, sig: string): string {
-  return `${blobId}\0${key.identity}\0${key.scheme}\0${sig.toLowerCase()}`;
+  return `signature\0${blobId}\0${key.identity}\0${key.scheme}\0${sig.toLowerCase()}`;
 }
 
 function verifies(metadata: Metadata, key: PublicKey, sig: string, payload: () => Buffer): boolean {
-  const fact = verified && metadata.blobId !== undefined ? signatureFact(metadata.blobId, key, sig) : null;
-  if (fact !== null && verified!.has(fact)) return true;
+  const fact = metadata.blobId === undefined ? null : signatureFact(metadata.blobId, key, sig);
+  if (fact !== null && knownFact(fact)) return true;
   if (!key.verify(payload(), sig)) return false;
-  if (fact !== null) verified!.add(fact);
+  if (fact !== null) learnFact(fact);
   return true;
 }
 

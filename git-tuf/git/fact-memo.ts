@@ -1,9 +1,9 @@
 /**
- * The verified-signature memo, `<common dir>/git-tuf/verified-signatures`: the sha256 of each
- * fact (see tuf/verify.ts signatureFact) whose signature verified on an earlier run, so that an
- * unchanged 10 MB targets file is not canonicalized again just to re-check its signatures.
+ * The fact memo (tuf/memo.ts) of a repository, `<common dir>/git-tuf/facts`: the sha256 of each
+ * fact learned on earlier runs, so that an unchanged 10 MB targets file is not validated and
+ * canonicalized again on every status.
  *
- *   file = "git-tuf-vs1\n" sha256[32]*      (oldest first)
+ *   file = "git-tuf-fm1\n" sha256[32]*      (oldest first)
  *
  * A damaged entry can only fail to match (no one finds a sha256 preimage by accident), a
  * trailing partial entry is ignored, and anything else at the path is replaced. Writes go to a
@@ -13,14 +13,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { VerifiedSignatures } from '../tuf/verify.js';
+import type { FactMemo } from '../tuf/memo.js';
 
-const MAGIC = Buffer.from('git-tuf-vs1\n', 'latin1');
+const MAGIC = Buffer.from('git-tuf-fm1\n', 'latin1');
 const ENTRY = 32;
 /** Entries kept (2 MiB); the oldest go first. A repository's live metadata needs a few hundred. */
 const MAX_ENTRIES = 65536;
 
-export class SignatureMemo implements VerifiedSignatures {
+export class RepositoryFacts implements FactMemo {
   readonly #file: string;
   readonly #known = new Set<string>();
   readonly #added: string[] = [];
@@ -30,8 +30,8 @@ export class SignatureMemo implements VerifiedSignatures {
   }
 
   /** The memo of the repository whose common git directory is `commonDir` (empty if unreadable). */
-  static async open(commonDir: string): Promise<SignatureMemo> {
-    const memo = new SignatureMemo(path.join(commonDir, 'git-tuf', 'verified-signatures'));
+  static async open(commonDir: string): Promise<RepositoryFacts> {
+    const memo = new RepositoryFacts(path.join(commonDir, 'git-tuf', 'facts'));
     const data = await readFile(memo.#file).catch(() => null);
     if (data !== null && data.subarray(0, MAGIC.length).equals(MAGIC)) {
       for (let offset = MAGIC.length; offset + ENTRY <= data.length; offset += ENTRY) {

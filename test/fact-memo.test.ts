@@ -1,13 +1,15 @@
-// The verified-signature memo: successes are remembered per blob id, failures never are, and the
-// memo file survives damage by being ignored, never trusted for more than it holds.
+// The fact memo: well-formed files and verified signatures are remembered per blob id, failures
+// never are, and a damaged memo file is only a cold start, never trusted for more than it holds.
 import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SignatureMemo } from '../git-tuf/git/signature-memo.js';
+import { RepositoryFacts } from '../git-tuf/git/fact-memo.js';
+import { GitTufError } from '../git-tuf/errors.js';
 import { formatMetadata } from '../git-tuf/tuf/json.js';
 import { parseMetadata } from '../git-tuf/tuf/metadata.js';
-import { checkSignatures, KeyRing, signatureFact, useVerifiedSignatures, type Authority } from '../git-tuf/tuf/verify.js';
+import { useFactMemo } from '../git-tuf/tuf/memo.js';
+import { checkSignatures, KeyRing, signatureFact, type Authority } from '../git-tuf/tuf/verify.js';
 import { commitTree, statusJson } from './helpers/cli.js';
 import { initRepo, tempDir } from './helpers/git.js';
 import { RepoModel, signDocument, testKey } from './helpers/tuf-repo.js';
@@ -21,43 +23,57 @@ function facts(): { store: Set<string>; has: (fact: string) => boolean; add: (fa
   return { store, has: (fact) => store.has(fact), add: (fact) => void store.add(fact) };
 }
 
-test('a verified signature is remembered under the blob id; a failed one is not', () => {
+test('a verified signature and a well-formed file are remembered under the blob id; failures are not', () => {
   const memo = facts();
-  useVerifiedSignatures(memo);
+  useFactMemo(memo);
   try {
-    const good = parseMetadata(formatMetadata(signDocument(signed, [alice])), 'metadata/targets.json', 'targets', 'a'.repeat(40));
+    const bytes = formatMetadata(signDocument(signed, [alice]));
+    const good = parseMetadata(bytes, 'metadata/targets.json', 'targets', 'a'.repeat(40));
+    assert.equal([...memo.store], [`well-formed\0targets\0${'a'.repeat(40)}`]);
     assert.ok(checkSignatures(good, authority).met);
-    assert.is(memo.store.size, 1);
+    assert.is(memo.store.size, 2);
+    // The second parse of the same blob takes the fast path and gives the same metadata.
+    const again = parseMetadata(bytes, 'metadata/targets.json', 'targets', 'a'.repeat(40));
+    assert.equal(again.document, good.document);
+    assert.is(again.expires.getTime(), good.expires.getTime());
+    assert.ok(checkSignatures(again, authority).met);
+
     const document = signDocument(signed, [alice]) as { signatures: { sig: string }[] };
     document.signatures[0]!.sig = document.signatures[0]!.sig.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     const tampered = parseMetadata(formatMetadata(document), 'metadata/targets.json', 'targets', 'b'.repeat(40));
     assert.not.ok(checkSignatures(tampered, authority).met);
-    assert.is(memo.store.size, 1, 'a failure is never remembered');
+    assert.is(memo.store.size, 3, 'the tampered file is well-formed, but its signature is never remembered');
+
+    const malformed = Buffer.from(bytes.toString('utf8').replace('"version": 1', '"version": 1.0'));
+    for (let i = 0; i < 2; i++) {
+      assert.throws(() => parseMetadata(malformed, 'metadata/targets.json', 'targets', 'c'.repeat(40)), (error: unknown) => error instanceof GitTufError);
+    }
+    assert.is(memo.store.size, 3, 'a malformed file is never remembered');
     // Without a blob id (bytes not from git) nothing is remembered.
-    checkSignatures(parseMetadata(formatMetadata(signDocument(signed, [alice])), 'metadata/targets.json', 'targets'), authority);
-    assert.is(memo.store.size, 1);
+    checkSignatures(parseMetadata(bytes, 'metadata/targets.json', 'targets'), authority);
+    assert.is(memo.store.size, 3);
   } finally {
-    useVerifiedSignatures(null);
+    useFactMemo(null);
   }
 });
 
 test('the memo file round-trips, and a damaged or foreign file is only a cold start', async () => {
   const dir = tempDir('memo');
-  const memo = await SignatureMemo.open(dir);
+  const memo = await RepositoryFacts.open(dir);
   assert.not.ok(memo.has('fact one'));
   memo.add('fact one');
   memo.add('fact two');
   await memo.save();
-  const again = await SignatureMemo.open(dir);
+  const again = await RepositoryFacts.open(dir);
   assert.ok(again.has('fact one') && again.has('fact two'));
   assert.not.ok(again.has('fact three'));
 
-  const file = path.join(dir, 'git-tuf', 'verified-signatures');
+  const file = path.join(dir, 'git-tuf', 'facts');
   writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.from('torn')]));
-  const torn = await SignatureMemo.open(dir);
+  const torn = await RepositoryFacts.open(dir);
   assert.ok(torn.has('fact one') && torn.has('fact two'), 'a partial trailing entry is ignored');
   writeFileSync(file, 'an older or foreign file');
-  const foreign = await SignatureMemo.open(dir);
+  const foreign = await RepositoryFacts.open(dir);
   assert.not.ok(foreign.has('fact one'));
 });
 
