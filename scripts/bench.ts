@@ -9,7 +9,7 @@
  * times, as the median of --runs runs of the real binary (`node bin/git-tuf.js status`, node start
  * included):
  *   floor   `git ls-tree -r HEAD -- targets/` + `sha256sum` of every artifact in the work tree
- *   cold    `git tuf status` on main with the blob digest cache deleted before each run
+ *   cold    `git tuf status` on main with its caches (blob digests, fact memo) deleted before each run
  *   warm    `git tuf status` on main again, cache warm (nothing changed)
  *   event   `git tuf status` on `sign/bench`: one artifact changed and its targets entry updated
  *           (version + 1, re-signed), cache warm (one untimed run first hashes the new blob)
@@ -133,9 +133,10 @@ function timeShell(repo: string, script: string): number {
   return ms;
 }
 
-function blobDigestCache(repo: string): string {
+/** Where git tuf keeps its caches (blob digests, the fact memo): deleted, a run is cold. */
+function cacheDir(repo: string): string {
   const common = git(repo, 'rev-parse', '--git-common-dir');
-  return path.join(path.resolve(repo, common), 'git-tuf', 'blob-digests');
+  return path.join(path.resolve(repo, common), 'git-tuf');
 }
 
 const FLOOR = 'git ls-tree -r HEAD -- targets/ >/dev/null && find targets -type f -print0 | xargs -0 sha256sum >/dev/null';
@@ -291,7 +292,7 @@ interface Row {
 }
 
 function measure(label: string, repo: string, now: string, runs: number, withEvent: ((repo: string) => void) | null): Row {
-  const cache = blobDigestCache(repo);
+  const cache = cacheDir(repo);
   const artifacts = Number(git(repo, 'ls-files', '--', 'targets/').split('\n').filter((l) => l !== '').length);
 
   // One untimed round first: both read every artifact once (the work tree for the floor, the
@@ -303,7 +304,7 @@ function measure(label: string, repo: string, now: string, runs: number, withEve
   const cold: number[] = [];
   for (let i = 0; i < runs; i++) {
     floor.push(timeShell(repo, FLOOR));
-    rmSync(cache, { force: true });
+    rmSync(cache, { recursive: true, force: true });
     cold.push(timeStatus(repo, now, [0], `${label}, cold`));
   }
 
@@ -426,7 +427,7 @@ async function main(): Promise<void> {
     `Median of ${options.runs} run(s) of \`node bin/git-tuf.js status\` (process start included). Repositories are one commit, ` +
       'packed with `git repack -adq` like a clone; one untimed floor and status run first, so the OS page cache is warm in every case.',
     '- floor: `git ls-tree -r HEAD -- targets/` + `sha256sum` of every artifact in the work tree (one shell pipeline).',
-    '- cold: status on main with the blob digest cache (`<git dir>/git-tuf/blob-digests`) deleted before each run.',
+    '- cold: status on main with its caches (`<git dir>/git-tuf/`: blob digests, fact memo) deleted before each run, as in a fresh clone.',
     '- warm (no change): status on main again with the cache filled.',
     `- event: status on \`sign/bench\`, which changes one artifact of the top-level targets role and updates and re-signs its entry in targets.json (version + 1); cache warm after one untimed run.`,
     `- synthetic artifacts: 200 B–4 KB of text, ${FILES_PER_DIR} per directory (\`targets/dirN/fileM.txt\`), every 5th in the delegated role (\`targets/${DELEGATED_ROLE}/dirN/fileM.txt\`); evaluated at ${SYNTHETIC_NOW}. The fixture is evaluated at ${FIXTURE_NOW}.`,
