@@ -1,0 +1,43 @@
+/**
+ * What main must be for the hooks: every check `git tuf status` runs on main, plus a clean
+ * advance from the main trusted before. Problems that `git tuf publish` repairs on its own
+ * (stale or expired snapshot and timestamp right after a merge) are deferred, not blocking: CI
+ * re-signs them once main has moved.
+ */
+import type { BlobDigests } from '../git/blob-digests.js';
+import type { GitRepository } from '../git/repository.js';
+import { checkRepository, isOnlineRole } from '../repo/check-repository.js';
+import { sortProblems, type Problem, type RoleStatus } from '../repo/report.js';
+import { digestArtifacts, loadState, type RepositoryState } from '../repo/state.js';
+import { checkAdvance } from './advance.js';
+
+export interface MainCheck {
+  state: RepositoryState;
+  roles: RoleStatus[];
+  /** Errors: main must not become this. */
+  blocking: Problem[];
+  /** Errors on online roles that the next `git tuf publish` fixes. */
+  deferred: Problem[];
+}
+
+/** The hints check-repository gives exactly the problems that online re-signing fixes. */
+const fixedByPublish = (state: RepositoryState, found: Problem): boolean =>
+  found.role !== null && isOnlineRole(state, found.role) && (found.hint ?? '').startsWith('run git tuf publish');
+
+/** Checks main at `commit`; with `previous` (a commit main was trusted at), also the advance from it. */
+export async function checkMain(git: GitRepository, commit: string, at: Date, digests: BlobDigests, previous?: { commit: string; label: string }): Promise<MainCheck> {
+  const state = await loadState(git, commit);
+  await digestArtifacts(state, digests);
+  const check = checkRepository(state, at);
+  const problems = [...check.roles.flatMap((role) => role.problems), ...check.problems];
+  if (previous && previous.commit !== commit) {
+    problems.push(...checkAdvance(await loadState(git, previous.commit, state), state, previous.label));
+  }
+  const errors = sortProblems(problems).filter((found) => found.level === 'error');
+  return {
+    state,
+    roles: check.roles,
+    blocking: errors.filter((found) => !fixedByPublish(state, found)),
+    deferred: errors.filter((found) => fixedByPublish(state, found)),
+  };
+}

@@ -1,0 +1,158 @@
+// The pre-push hook as git runs it: clones with `git tuf hooks install` push to a bare upstream;
+// invalid pushes are refused with the reason and leave the upstream as it was.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { commitTree } from './helpers/cli.js';
+import { git } from './helpers/git.js';
+import { hookWorld, hookedClone, push, type HookWorld } from './helpers/hooks.js';
+import { testKey, type Json } from './helpers/tuf-repo.js';
+
+function refused(world: HookWorld, clone: string, ref: string, pattern: RegExp): string {
+  const before = git(world.upstream, 'for-each-ref');
+  const result = push(clone, 'origin', ref);
+  assert.is.not(result.code, 0, result.output);
+  assert.match(result.output, /git tuf: refusing to push/);
+  assert.match(result.output, pattern);
+  assert.is(git(world.upstream, 'for-each-ref'), before, 'the upstream is unchanged');
+  return result.output;
+}
+
+/** targets version + 1, and snapshot and timestamp re-signed at new versions (as publish does). */
+function bumpTargets(world: HookWorld): void {
+  for (const role of ['targets', 'snapshot', 'timestamp']) {
+    const signed = world.model.role(role).signed;
+    signed.version = (signed.version as number) + 1;
+  }
+}
+
+test('a valid push to main goes through, and so does a merge whose snapshot CI has yet to re-sign', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  world.model.setArtifact('new.txt', 'new artifact');
+  bumpTargets(world);
+  const commit = commitTree(clone, world.model.files(), 'Add new.txt');
+  const result = push(clone, 'origin', 'main');
+  assert.is(result.code, 0, result.output);
+  assert.is(git(world.upstream, 'rev-parse', 'main'), commit);
+
+  // targets v3, snapshot still listing v2: publish re-signs it after the push.
+  world.model.setArtifact('later.txt', 'later');
+  world.model.role('targets').signed.version = 3;
+  const files = world.model.files();
+  const stale = new Map([...files].filter(([file]) => file !== 'metadata/snapshot.json' && file !== 'metadata/timestamp.json'));
+  stale.set('metadata/snapshot.json', Buffer.from(git(clone, 'show', 'HEAD:metadata/snapshot.json')));
+  stale.set('metadata/timestamp.json', Buffer.from(git(clone, 'show', 'HEAD:metadata/timestamp.json')));
+  commitTree(clone, stale, 'Merge a targets event');
+  const merged = push(clone, 'origin', 'main');
+  assert.is(merged.code, 0, merged.output);
+  assert.match(merged.output, /left to git tuf publish/);
+  assert.match(merged.output, /snapshot lists targets\.json with version 2, but the file is version 3/);
+});
+
+test('a tampered signature on main is refused, naming the role and the file', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  world.model.setArtifact('new.txt', 'new artifact');
+  bumpTargets(world);
+  const files = world.model.files();
+  const targets = JSON.parse(files.get('metadata/targets.json')!.toString()) as { signatures: { sig: string }[]; signed: Json };
+  (targets.signed.targets as Json)['new.txt'] = { hashes: { sha256: '0'.repeat(64) }, length: 12 };
+  files.set('metadata/targets.json', Buffer.from(JSON.stringify(targets)));
+  commitTree(clone, files, 'Tampered targets');
+  const output = refused(world, clone, 'main', /targets: the signature by @alice on metadata\/targets\.json does not verify/);
+  assert.match(output, /Fix: /);
+});
+
+test('main below its threshold is refused', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  world.model.setArtifact('new.txt', 'new artifact');
+  bumpTargets(world);
+  world.model.role('targets').signers = [];
+  commitTree(clone, world.model.files(), 'Unsigned targets');
+  refused(world, clone, 'main', /targets: targets has 0 of 1 required signatures \(can sign: @alice\)/);
+});
+
+test('rolling main back to an older targets version is refused', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  const v1 = world.model.files();
+  world.model.setArtifact('new.txt', 'new artifact');
+  bumpTargets(world);
+  commitTree(clone, world.model.files(), 'targets v2');
+  assert.is(push(clone, 'origin', 'main').code, 0);
+  // A fast-forward commit that brings back the (validly signed) targets v1.
+  commitTree(clone, v1, 'Back to targets v1');
+  refused(world, clone, 'main', /targets: targets goes back from version 2 \(the remote's main [0-9a-f]{7}\) to 1/);
+});
+
+test('a root that does not chain from the remote\'s root is refused, even with a self-consistent history', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  const mallory = testKey('ecdsa-p256', { owner: '@mallory' });
+  const root = world.model.newRoot([mallory]);
+  (root.signed.keys as Json)[mallory.keyid] = mallory.entry;
+  (root.signed.roles as Json).root = { keyids: [mallory.keyid], threshold: 1 };
+  root.placeholders = [mallory];
+  commitTree(clone, world.model.files(), 'Root v2 by mallory alone');
+  refused(world, clone, 'main', /root: .*root v2 has 0 of 1 required signatures of root v1's keys/);
+});
+
+test('an artifact without metadata on main is refused with the fix', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  const files = world.model.files();
+  files.set('targets/unlisted.bin', Buffer.from('no metadata for me'));
+  commitTree(clone, files, 'Add an artifact only');
+  refused(world, clone, 'main', /unlisted\.bin.*Fix: run git tuf update in a signing event/);
+});
+
+test('a signing event that changes targets/ without its metadata is refused: run git tuf update', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  git(clone, 'checkout', '-q', '-b', 'sign/new-artifact');
+  const files = world.model.files();
+  files.set('targets/new.txt', Buffer.from('new artifact'));
+  commitTree(clone, files, 'New artifact, metadata not updated');
+  refused(world, clone, 'sign/new-artifact', /targets: the targets metadata does not match targets\/ \(new\.txt\)\. Fix: run git tuf update sign\/new-artifact, then push again/);
+});
+
+test('a signing event still waiting for signatures is pushed; deleting a branch is allowed', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  git(clone, 'checkout', '-q', '-b', 'sign/new-artifact');
+  world.model.setArtifact('new.txt', 'new artifact');
+  bumpTargets(world);
+  const targets = world.model.role('targets');
+  targets.signers = [];
+  world.model.autoSnapshot = false;
+  const files = world.model.files();
+  for (const online of ['metadata/snapshot.json', 'metadata/timestamp.json']) files.set(online, Buffer.from(git(clone, 'show', `main:${online}`)));
+  commitTree(clone, files, 'New artifact, awaiting @alice');
+  const pushed = push(clone, 'origin', 'sign/new-artifact');
+  assert.is(pushed.code, 0, pushed.output);
+  assert.is(git(world.upstream, 'rev-parse', 'sign/new-artifact'), git(clone, 'rev-parse', 'HEAD'));
+
+  const deleted = push(clone, 'origin', '--delete', 'sign/new-artifact');
+  assert.is(deleted.code, 0, deleted.output);
+  assert.is(git(world.upstream, 'for-each-ref', 'refs/heads/sign'), '');
+});
+
+test('a signing event that edits the snapshot is refused; other branches are checked only when they change metadata/', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  git(clone, 'checkout', '-q', '-b', 'sign/bad');
+  const snapshot = world.model.role('snapshot').signed;
+  snapshot.version = 2;
+  commitTree(clone, world.model.files(), 'Edit the snapshot');
+  refused(world, clone, 'sign/bad', /snapshot: the event changes metadata\/snapshot\.json; snapshot is signed online/);
+
+  refused(world, clone, 'sign/bad:refs/heads/feature', /refusing to push feature.*\n.*snapshot/);
+
+  git(clone, 'checkout', '-q', '-b', 'docs', 'main');
+  git(clone, 'commit', '-q', '--allow-empty', '-m', 'Docs only');
+  const docs = push(clone, 'origin', 'docs');
+  assert.is(docs.code, 0, docs.output);
+});
+
+test.run();
