@@ -28,7 +28,7 @@ export function checkAdvance(previous: RepositoryState, next: RepositoryState, l
         const chain = checkRootChain(next, { fromVersion: trusted.signed.version + 1, trusted });
         problems.push(...chain.problems.filter((found) => found.level === 'error'));
       } else if (!canonicalJson(root.signed).equals(canonicalJson(trusted.signed))) {
-        problems.push(problem('error', `root version ${root.signed.version} differs from ${label}'s root of the same version`, { ...where, hint: 'a changed root must be a new version, signed in a signing event' }));
+        problems.push(problem('error', `root version ${root.signed.version} differs from the root of the same version in ${label}`, { ...where, hint: 'a changed root must be a new version, signed in a signing event' }));
       }
     }
   }
@@ -40,7 +40,7 @@ export function checkAdvance(previous: RepositoryState, next: RepositoryState, l
     if (after.signed.version < before.signed.version) {
       problems.push(problem('error', `${role} goes back from version ${before.signed.version} (${label}) to ${after.signed.version}`, { ...where, hint: `a rollback: start from ${label}` }));
     } else if (after.signed.version === before.signed.version && !canonicalJson(after.signed).equals(canonicalJson(before.signed))) {
-      problems.push(problem('error', `${role} version ${after.signed.version} differs from ${label}'s ${role} of the same version`, { ...where, hint: 'a changed role must get a new version' }));
+      problems.push(problem('error', `${role} version ${after.signed.version} differs from the ${role} of the same version in ${label}`, { ...where, hint: 'a changed role must get a new version' }));
     }
   }
   return problems;
