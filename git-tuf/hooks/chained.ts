@@ -1,6 +1,7 @@
 /** Runs the hook that `git tuf hooks install` kept in place of the shim, as git would have run it. */
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
 import { GitTufError } from '../errors.js';
 import type { GitRepository } from '../git/repository.js';
 import { chainedHookFile, hooksDir } from './install.js';
@@ -10,7 +11,10 @@ import { chainedHookFile, hooksDir } from './install.js';
  * executable is not run. `input` is what git gave the shim on stdin (undefined: pass stdin on).
  */
 export async function runChainedHook(git: GitRepository, name: string, args: string[], input?: Buffer): Promise<number> {
-  const file = chainedHookFile(await hooksDir(git), name);
+  // The shim says where it is (no git call on the hook's path); run by hand, ask git.
+  const shim = process.env.GIT_TUF_HOOK;
+  const dir = shim && path.basename(shim) === name ? path.dirname(path.resolve(shim)) : await hooksDir(git);
+  const file = chainedHookFile(dir, name);
   const runnable = await access(file, constants.X_OK).then(() => true, () => false);
   if (!runnable) return 0;
   return new Promise((resolve, reject) => {

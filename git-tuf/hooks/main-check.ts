@@ -27,12 +27,11 @@ const fixedByPublish = (state: RepositoryState, found: Problem): boolean =>
 /** Checks main at `commit`; with `previous` (a commit main was trusted at), also the advance from it. */
 export async function checkMain(git: GitRepository, commit: string, at: Date, digests: BlobDigests, previous?: { commit: string; label: string }): Promise<MainCheck> {
   const state = await loadState(git, commit);
-  await digestArtifacts(state, digests);
+  // git reads the previous state while the artifacts are digested.
+  const [before] = await Promise.all([previous && previous.commit !== commit ? loadState(git, previous.commit, state) : undefined, digestArtifacts(state, digests)]);
   const check = checkRepository(state, at);
   const problems = [...check.roles.flatMap((role) => role.problems), ...check.problems];
-  if (previous && previous.commit !== commit) {
-    problems.push(...checkAdvance(await loadState(git, previous.commit, state), state, previous.label));
-  }
+  if (before) problems.push(...checkAdvance(before, state, previous!.label));
   const errors = sortProblems(problems).filter((found) => found.level === 'error');
   return {
     state,

@@ -73,7 +73,7 @@ async function changesMetadata(git: GitRepository, from: string, to: string): Pr
 
 export async function checkPush(git: GitRepository, updates: RefUpdate[], at: Date): Promise<RefVerdict[]> {
   const digests = new BlobDigests(git);
-  const remotes = await git.remotes();
+  let remotes: string[] | undefined; // asked for only when a branch other than main is pushed
   const verdicts: RefVerdict[] = [];
   for (const update of updates) {
     const kind = kindOf(update);
@@ -89,7 +89,7 @@ export async function checkPush(git: GitRepository, updates: RefUpdate[], at: Da
       verdict.problems = check.blocking;
       verdict.deferred = check.deferred;
     } else {
-      const main = await mainRef(git, remotes);
+      const main = await mainRef(git, (remotes ??= await git.remotes()));
       if (!main) {
         verdict.problems.push(problem('error', `${ref} cannot be checked: this clone has no main branch`, { hint: 'fetch main first (git fetch origin main)' }));
       } else {
