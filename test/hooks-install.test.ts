@@ -42,6 +42,12 @@ test('install writes both shims; a second install changes nothing; uninstall rem
   assert.is(again.code, 0, again.stderr);
   assert.match(again.stdout, /pre-push: already installed/);
   assert.match(again.stdout, /post-merge: already installed/);
+  // A shim from another git tuf version is replaced, not chained.
+  writeFileSync(path.join(hooks, 'post-merge'), '#!/bin/sh\nexec git tuf hook post-merge "$@"\n');
+  const updated = gitTuf(dir, ['hooks', 'install']);
+  assert.match(updated.stdout, /post-merge: updated to this version of git tuf/);
+  assert.is(readFileSync(path.join(hooks, 'post-merge'), 'utf8'), shim('post-merge'));
+  assert.not.ok(existsSync(path.join(hooks, 'post-merge.git-tuf-chained')));
 
   const removed = gitTuf(dir, ['hooks', 'uninstall']);
   assert.is(removed.code, 0, removed.stderr);
