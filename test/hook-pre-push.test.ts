@@ -2,9 +2,9 @@
 // invalid pushes are refused with the reason and leave the upstream as it was.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { commitTree } from './helpers/cli.js';
+import { commitTree, gitTuf } from './helpers/cli.js';
 import { git } from './helpers/git.js';
-import { hookWorld, hookedClone, push, type HookWorld } from './helpers/hooks.js';
+import { NOW, hookWorld, hookedClone, push, type HookWorld } from './helpers/hooks.js';
 import { testKey, type Json } from './helpers/tuf-repo.js';
 
 function refused(world: HookWorld, clone: string, ref: string, pattern: RegExp): string {
@@ -153,6 +153,26 @@ test('a signing event that edits the snapshot is refused; other branches are che
   git(clone, 'commit', '-q', '--allow-empty', '-m', 'Docs only');
   const docs = push(clone, 'origin', 'docs');
   assert.is(docs.code, 0, docs.output);
+});
+
+test('git tuf hook pre-push --json: the verdict per ref; a malformed ref line is a usage error', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'json');
+  const head = git(clone, 'rev-parse', 'HEAD');
+  const input = `refs/heads/main ${head} refs/heads/main ${head}\nrefs/heads/x ${'0'.repeat(40)} refs/heads/gone ${head}\n`;
+  const result = gitTuf(clone, ['hook', 'pre-push', 'origin', world.upstream, '--json'], { GIT_TUF_NOW: NOW }, input);
+  assert.is(result.code, 0, result.stderr);
+  const verdict = JSON.parse(result.stdout);
+  assert.is(verdict.schema, 'git-tuf-hook/1');
+  assert.is(verdict.rejected, false);
+  assert.equal(verdict.refs.map((ref: { ref: string; kind: string; rejected: boolean }) => `${ref.ref} ${ref.kind} ${ref.rejected}`), ['main main false', 'gone delete false']);
+
+  const bad = gitTuf(clone, ['hook', 'pre-push', 'origin', world.upstream], {}, 'not a ref line\n');
+  assert.is(bad.code, 3);
+  assert.is(bad.stderr, 'git tuf: not a pre-push ref line: "not a ref line" (git tuf hook pre-push reads what git gives a pre-push hook)\n');
+  const unknown = gitTuf(clone, ['hook', 'pre-commit']);
+  assert.is(unknown.code, 3);
+  assert.match(unknown.stderr, /^git tuf: git tuf has no pre-commit hook \(use pre-push or post-merge\)\n$/);
 });
 
 test.run();

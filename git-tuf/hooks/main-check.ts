@@ -1,6 +1,6 @@
 /**
- * What main must be for the hooks: every check `git tuf status` runs on main, plus a clean
- * advance from the main trusted before. Problems that `git tuf publish` repairs on its own
+ * What main must be for the hooks: every check `git tuf status` runs on main (the root chain from
+ * where this clone last verified it), plus a clean advance from the main trusted before. Problems that `git tuf publish` repairs on its own
  * (stale or expired snapshot and timestamp right after a merge) are deferred, not blocking: CI
  * re-signs them once main has moved.
  */
@@ -10,6 +10,7 @@ import { checkRepository, isOnlineRole } from '../repo/check-repository.js';
 import { sortProblems, type Problem, type RoleStatus } from '../repo/report.js';
 import { digestArtifacts, loadState, type RepositoryState } from '../repo/state.js';
 import { checkAdvance } from './advance.js';
+import { recordVerifiedChain, verifiedChainStart } from './chain-cache.js';
 
 export interface MainCheck {
   state: RepositoryState;
@@ -29,7 +30,8 @@ export async function checkMain(git: GitRepository, commit: string, at: Date, di
   const state = await loadState(git, commit);
   // git reads the previous state while the artifacts are digested.
   const [before] = await Promise.all([previous && previous.commit !== commit ? loadState(git, previous.commit, state) : undefined, digestArtifacts(state, digests)]);
-  const check = checkRepository(state, at);
+  const check = checkRepository(state, at, await verifiedChainStart(git, state));
+  await recordVerifiedChain(git, state, check.roles.find((role) => role.name === 'root')?.problems ?? []);
   const problems = [...check.roles.flatMap((role) => role.problems), ...check.problems];
   if (before) problems.push(...checkAdvance(before, state, previous!.label));
   const errors = sortProblems(problems).filter((found) => found.level === 'error');

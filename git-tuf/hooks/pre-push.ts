@@ -46,7 +46,8 @@ export function parseRefUpdates(text: string): RefUpdate[] {
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const fields = line.trim().split(' ');
-      if (fields.length !== 4) throw new GitTufError('usage', `not a pre-push ref line: ${JSON.stringify(line)}`, { hint: 'git tuf hook pre-push reads what git gives a pre-push hook' });
+      const oid = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+      if (fields.length !== 4 || !oid.test(fields[1]!) || !oid.test(fields[3]!)) throw new GitTufError('usage', `not a pre-push ref line: ${JSON.stringify(line)}`, { hint: 'git tuf hook pre-push reads what git gives a pre-push hook' });
       const [localRef, localOid, remoteRef, remoteOid] = fields as [string, string, string, string];
       return { localRef, localOid, remoteRef, remoteOid };
     });
