@@ -1,10 +1,13 @@
 // The pre-push hook as git runs it: clones with `git tuf hooks install` push to a bare upstream;
 // invalid pushes are refused with the reason and leave the upstream as it was.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { commitTree, gitTuf } from './helpers/cli.js';
 import { git } from './helpers/git.js';
 import { NOW, hookWorld, hookedClone, push, type HookWorld } from './helpers/hooks.js';
+import { cloneFor, rootRotationWorld } from './helpers/signing.js';
 import { testKey, type Json } from './helpers/tuf-repo.js';
 
 function refused(world: HookWorld, clone: string, ref: string, pattern: RegExp): string {
@@ -173,6 +176,21 @@ test('git tuf hook pre-push --json: the verdict per ref; a malformed ref line is
   const unknown = gitTuf(clone, ['hook', 'pre-commit']);
   assert.is(unknown.code, 3);
   assert.match(unknown.stderr, /^git tuf: git tuf has no pre-commit hook \(use pre-push or post-merge\)\n$/);
+});
+
+test('git tuf sign pushes its signature through the installed pre-push hook', () => {
+  const world = rootRotationWorld();
+  const alice = cloneFor(world, '@alice');
+  // A hook of alice's own, kept by the install, shows that git ran the hooks during the signing push.
+  const log = path.join(world.base, 'alice-pre-push.log');
+  writeFileSync(path.join(alice, '.git', 'hooks', 'pre-push'), `#!/bin/sh\ncat > '${log}'\n`, { mode: 0o755 });
+  assert.is(gitTuf(alice, ['hooks', 'install']).code, 0);
+  const signed = gitTuf(alice, ['sign', '--yes']);
+  assert.is(signed.code, 0, signed.stderr);
+  assert.match(signed.stdout, /pushed to origin\/sign\/rotate/);
+  const tip = git(world.upstream, 'rev-parse', 'sign/rotate');
+  assert.is(git(world.upstream, 'log', '-1', '--format=%s', tip), 'Signature from @alice');
+  assert.match(readFileSync(log, 'utf8'), new RegExp(`^${tip} ${tip} refs/heads/sign/rotate ${world.eventCommit}$`, 'm'));
 });
 
 test.run();
