@@ -154,8 +154,16 @@ test('a signing event that edits the snapshot is refused; other branches are che
 
   git(clone, 'checkout', '-q', '-b', 'docs', 'main');
   git(clone, 'commit', '-q', '--allow-empty', '-m', 'Docs only');
-  const docs = push(clone, 'origin', 'docs');
+  const docs = push(clone, '-q', 'origin', 'docs');
   assert.is(docs.code, 0, docs.output);
+  assert.is(docs.output, '');
+
+  // A branch of unrelated history without metadata/ (a website, say) is not checked either.
+  git(clone, 'checkout', '-q', '--orphan', 'pages');
+  git(clone, 'rm', '-q', '-r', '--cached', '.');
+  git(clone, 'commit', '-q', '--allow-empty', '-m', 'Website');
+  const pages = push(clone, 'origin', 'pages');
+  assert.is(pages.code, 0, pages.output);
 });
 
 test('git tuf hook pre-push --json: the verdict per ref; a malformed ref line is a usage error', () => {

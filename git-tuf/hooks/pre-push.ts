@@ -66,7 +66,9 @@ async function localCommit(git: GitRepository, oid: string): Promise<string | nu
   return isZero(oid) ? null : git.resolveCommit(oid);
 }
 
-async function changesMetadata(git: GitRepository, from: string, to: string): Promise<boolean> {
+/** Whether `to` changes metadata/ from `from` (has any metadata/ when there is no `from`). */
+async function changesMetadata(git: GitRepository, from: string | null, to: string): Promise<boolean> {
+  if (from === null) return (await git.listTree(to, 'metadata')).length > 0;
   const result = await git.run(['diff', '--quiet', from, to, '--', 'metadata']);
   if (result.code > 1) throw new GitTufError('git', `git diff ${from} ${to} failed: ${result.stderr.trim()}`);
   return result.code === 1;
@@ -85,24 +87,20 @@ export async function checkPush(git: GitRepository, updates: RefUpdate[], at: Da
 
     if (kind === 'main') {
       const remoteMain = await localCommit(git, update.remoteOid);
-      if (!isZero(update.remoteOid) && !remoteMain) verdict.notes.push(`the remote's main (${update.remoteOid.slice(0, 7)}) is not in this clone: fetch it to check the push against it`);
+      if (!isZero(update.remoteOid) && !remoteMain) verdict.notes.push(`not checked against the remote's main (${update.remoteOid.slice(0, 7)}), which is not in this clone: fetch it to check that too`);
       const check = await checkMain(git, update.localOid, at, digests, remoteMain ? { commit: remoteMain, label: `the remote's main ${remoteMain.slice(0, 7)}` } : undefined);
       verdict.problems = check.blocking;
       verdict.deferred = check.deferred;
     } else {
       const main = await mainRef(git, (remotes ??= await git.remotes()));
+      const knownGoodCommit = main ? await git.mergeBase(update.localOid, main.commit) : null;
+      if (kind === 'branch' && !(await changesMetadata(git, (await localCommit(git, update.remoteOid)) ?? knownGoodCommit, update.localOid))) continue;
       if (!main) {
         verdict.problems.push(problem('error', `${ref} cannot be checked: this clone has no main branch`, { hint: 'fetch main first (git fetch origin main)' }));
+      } else if (!knownGoodCommit) {
+        verdict.problems.push(problem('error', `${ref} does not derive from ${main.ref}`, { hint: `start signing events from ${main.ref}` }));
       } else {
-        const knownGoodCommit = await git.mergeBase(update.localOid, main.commit);
-        const base = (await localCommit(git, update.remoteOid)) ?? knownGoodCommit;
-        if (kind === 'branch' && base !== null && !(await changesMetadata(git, base, update.localOid))) {
-          verdict.notes.push('does not change metadata/');
-        } else if (!knownGoodCommit) {
-          verdict.problems.push(problem('error', `${ref} does not derive from ${main.ref}`, { hint: `start signing events from ${main.ref}` }));
-        } else {
-          verdict.problems = await eventProblems(git, ref, update.localOid, knownGoodCommit, at, digests, kind === 'event');
-        }
+        verdict.problems = await eventProblems(git, ref, update.localOid, knownGoodCommit, at, digests, kind === 'event');
       }
     }
     verdict.rejected = verdict.problems.length > 0;

@@ -22,7 +22,7 @@ export function renderPush(verdicts: RefVerdict[], remote: string, colour: Palet
     if (verdict.deferred.length > 0) {
       lines.push(`git tuf: ${verdict.ref}: left to git tuf publish, which re-signs the online roles after the push:`, ...verdict.deferred.map(problemLine));
     }
-    for (const note of verdict.notes) lines.push(`git tuf: ${verdict.ref}: not checked against the remote: ${note}`);
+    for (const note of verdict.notes) lines.push(`git tuf: ${verdict.ref}: ${note}`);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
