@@ -4,8 +4,6 @@ import { now } from '../clock.js';
 import { GitTufError } from '../errors.js';
 import { GitRepository } from '../git/repository.js';
 import { runChainedHook } from '../hooks/chained.js';
-import { checkPull } from '../hooks/post-merge.js';
-import { checkPush, parseRefUpdates } from '../hooks/pre-push.js';
 import { palette, wantsColour } from '../ui/colour.js';
 import { renderPull, renderPush } from '../ui/hooks.js';
 
@@ -45,7 +43,9 @@ export async function run(args: ParsedArgs): Promise<number> {
   const colour = palette(wantsColour(process.stderr));
   const git = await GitRepository.open(process.cwd());
   try {
+    // Each hook loads only its own checks: the push path stays small.
     if (hook === 'pre-push') {
+      const { checkPush, parseRefUpdates } = await import('../hooks/pre-push.js');
       const input = await readStdin();
       const chained = await runChainedHook(git, hook, hookArgs, input);
       if (chained !== 0) return chained;
@@ -57,6 +57,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     }
     // git ignores post-merge's exit code; a non-zero one still tells scripts that main failed.
     await runChainedHook(git, hook, hookArgs);
+    const { checkPull } = await import('../hooks/post-merge.js');
     const check = await checkPull(git, now());
     if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, check }, null, 2)}\n`);
     if (check) process.stderr.write(renderPull(check, colour));

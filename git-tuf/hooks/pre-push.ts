@@ -5,13 +5,9 @@
  * branches are checked like events when they change metadata/; deletions and tags pass.
  */
 import { GitTufError } from '../errors.js';
-import { loadEvent } from '../event/event-report.js';
 import { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository } from '../git/repository.js';
-import { changedArtifacts, checkArtifacts } from '../repo/artifacts.js';
-import { problem, sortProblems, type Problem } from '../repo/report.js';
-import { roleFile } from '../repo/state.js';
-import { EVENT_PREFIX, mainRef } from '../status.js';
+import type { Problem } from '../repo/report.js';
 import { checkMain } from './main-check.js';
 
 export interface RefUpdate {
@@ -37,7 +33,7 @@ export interface RefVerdict {
   notes: string[];
 }
 
-const isZero = (oid: string): boolean => /^0+$/.test(oid);
+export const isZero = (oid: string): boolean => /^0+$/.test(oid);
 
 /** Parses what git writes to a pre-push hook's stdin. */
 export function parseRefUpdates(text: string): RefUpdate[] {
@@ -56,22 +52,14 @@ export function parseRefUpdates(text: string): RefUpdate[] {
 function kindOf(update: RefUpdate): PushKind {
   if (isZero(update.localOid)) return 'delete';
   if (update.remoteRef === 'refs/heads/main') return 'main';
-  if (update.remoteRef.startsWith(`refs/heads/${EVENT_PREFIX}`)) return 'event';
+  // Signing events are told apart from other branches by branch-push.ts, loaded only for them.
   if (update.remoteRef.startsWith('refs/heads/')) return 'branch';
   return 'not-checked';
 }
 
 /** The pushed commit's id when it exists here (the remote's old tip may not have been fetched). */
-async function localCommit(git: GitRepository, oid: string): Promise<string | null> {
+export async function localCommit(git: GitRepository, oid: string): Promise<string | null> {
   return isZero(oid) ? null : git.resolveCommit(oid);
-}
-
-/** Whether `to` changes metadata/ from `from` (has any metadata/ when there is no `from`). */
-async function changesMetadata(git: GitRepository, from: string | null, to: string): Promise<boolean> {
-  if (from === null) return (await git.listTree(to, 'metadata')).length > 0;
-  const result = await git.run(['diff', '--quiet', from, to, '--', 'metadata']);
-  if (result.code > 1) throw new GitTufError('git', `git diff ${from} ${to} failed: ${result.stderr.trim()}`);
-  return result.code === 1;
 }
 
 export async function checkPush(git: GitRepository, updates: RefUpdate[], at: Date): Promise<RefVerdict[]> {
@@ -92,36 +80,11 @@ export async function checkPush(git: GitRepository, updates: RefUpdate[], at: Da
       verdict.problems = check.blocking;
       verdict.deferred = check.deferred;
     } else {
-      const main = await mainRef(git, (remotes ??= await git.remotes()));
-      const knownGoodCommit = main ? await git.mergeBase(update.localOid, main.commit) : null;
-      if (kind === 'branch' && !(await changesMetadata(git, (await localCommit(git, update.remoteOid)) ?? knownGoodCommit, update.localOid))) continue;
-      if (!main) {
-        verdict.problems.push(problem('error', `${ref} cannot be checked: this clone has no main branch`, { hint: 'fetch main first (git fetch origin main)' }));
-      } else if (!knownGoodCommit) {
-        verdict.problems.push(problem('error', `${ref} does not derive from ${main.ref}`, { hint: `start signing events from ${main.ref}` }));
-      } else {
-        verdict.problems = await eventProblems(git, ref, update.localOid, knownGoodCommit, at, digests, kind === 'event');
-      }
+      const { checkBranchPush } = await import('./branch-push.js');
+      remotes ??= await git.remotes();
+      await checkBranchPush(git, update, verdict, remotes, at, digests);
     }
     verdict.rejected = verdict.problems.length > 0;
   }
   return verdicts;
-}
-
-/** An event's errors; for a signing event also targets metadata that does not match targets/ yet. */
-async function eventProblems(git: GitRepository, ref: string, commit: string, knownGoodCommit: string, at: Date, digests: BlobDigests, isEvent: boolean): Promise<Problem[]> {
-  const name = isEvent ? ref.slice(EVENT_PREFIX.length) : ref;
-  const loaded = await loadEvent(git, { name, ref, commit, knownGoodCommit }, at, digests);
-  const problems = loaded.report.problems.filter((found) => found.level === 'error');
-  if (isEvent) {
-    const outOfDate = new Map<string, string[]>();
-    for (const issue of checkArtifacts(loaded.state, changedArtifacts(loaded.state, loaded.knownGood))) {
-      if (issue.kind === 'unlisted' || issue.kind === 'differs' || issue.kind === 'no-file') outOfDate.set(issue.role, [...(outOfDate.get(issue.role) ?? []), issue.path]);
-    }
-    for (const [role, paths] of outOfDate) {
-      const shown = `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ` and ${paths.length - 3} more` : ''}`;
-      problems.push(problem('error', `the ${role} metadata does not match targets/ (${shown})`, { role, file: roleFile(role), hint: `run git tuf update ${ref}, then push again` }));
-    }
-  }
-  return sortProblems(problems);
 }
