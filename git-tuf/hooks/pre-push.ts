@@ -1,8 +1,7 @@
 /**
  * The pre-push check: git's ref lines (`<local ref> <local oid> <remote ref> <remote oid>`) in,
- * a verdict per ref out. main must verify and advance cleanly from the remote's main; a signing
- * event must be a valid event against main with targets metadata matching targets/; other
- * branches are checked like events when they change metadata/; deletions and tags pass.
+ * a verdict per ref out. main must verify and advance cleanly from the remote's main; other
+ * branches (signing events first of all) are branch-push.ts's; deletions and tags pass.
  */
 import { GitTufError } from '../errors.js';
 import { BlobDigests } from '../git/blob-digests.js';
@@ -57,7 +56,7 @@ function kindOf(update: RefUpdate): PushKind {
   return 'not-checked';
 }
 
-/** The pushed commit's id when it exists here (the remote's old tip may not have been fetched). */
+/** The commit `oid` when this clone has it (the remote's old tip may never have been fetched). */
 export async function localCommit(git: GitRepository, oid: string): Promise<string | null> {
   return isZero(oid) ? null : git.resolveCommit(oid);
 }
