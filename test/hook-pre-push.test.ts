@@ -166,6 +166,19 @@ test('a signing event that edits the snapshot is refused; other branches are che
   assert.is(pages.code, 0, pages.output);
 });
 
+test('a forced push over a main this clone never fetched is checked on its own, and says so', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'stale');
+  const other = hookedClone(world, 'other');
+  git(other, 'commit', '-q', '--allow-empty', '-m', 'Elsewhere');
+  assert.is(push(other, 'origin', 'main').code, 0);
+  const unseen = git(other, 'rev-parse', 'HEAD');
+  git(clone, 'commit', '-q', '--allow-empty', '-m', 'Here');
+  const result = push(clone, '--force', 'origin', 'main');
+  assert.is(result.code, 0, result.output);
+  assert.match(result.output, new RegExp(`git tuf: main: not checked against the remote's main \\(${unseen.slice(0, 7)}\\), which is not in this clone: fetch it to check that too`));
+});
+
 test('git tuf hook pre-push --json: the verdict per ref; a malformed ref line is a usage error', () => {
   const world = hookWorld();
   const clone = hookedClone(world, 'json');

@@ -25,15 +25,23 @@ export interface MainCheck {
 const fixedByPublish = (state: RepositoryState, found: Problem): boolean =>
   found.role !== null && isOnlineRole(state, found.role) && (found.hint ?? '').startsWith('run git tuf publish');
 
-/** Checks main at `commit`; with `previous` (a commit main was trusted at), also the advance from it. */
-export async function checkMain(git: GitRepository, commit: string, at: Date, digests: BlobDigests, previous?: { commit: string; label: string }): Promise<MainCheck> {
-  const state = await loadState(git, commit);
+export interface TrustedMain {
+  commit: string;
+  label: string;
+}
+
+/**
+ * Checks main at `commit`; with `previous` (the commit main was trusted at, or null), also the
+ * advance from it. `previous` may still be being looked up: git works on both at once.
+ */
+export async function checkMain(git: GitRepository, commit: string, at: Date, digests: BlobDigests, previous?: TrustedMain | null | Promise<TrustedMain | null>): Promise<MainCheck> {
+  const [state, trusted] = await Promise.all([loadState(git, commit), previous]);
   // git reads the previous state while the artifacts are digested.
-  const [before] = await Promise.all([previous && previous.commit !== commit ? loadState(git, previous.commit, state) : undefined, digestArtifacts(state, digests)]);
+  const [before] = await Promise.all([trusted && trusted.commit !== commit ? loadState(git, trusted.commit, state) : undefined, digestArtifacts(state, digests)]);
   const check = checkRepository(state, at, await verifiedChainStart(git, state));
   await recordVerifiedChain(git, state, check.roles.find((role) => role.name === 'root')?.problems ?? []);
   const problems = [...check.roles.flatMap((role) => role.problems), ...check.problems];
-  if (before) problems.push(...checkAdvance(before, state, previous!.label));
+  if (before) problems.push(...checkAdvance(before, state, trusted!.label));
   const errors = sortProblems(problems).filter((found) => found.level === 'error');
   return {
     state,

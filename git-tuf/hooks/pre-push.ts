@@ -73,9 +73,11 @@ export async function checkPush(git: GitRepository, updates: RefUpdate[], at: Da
     if (kind === 'delete' || kind === 'not-checked') continue;
 
     if (kind === 'main') {
-      const remoteMain = await localCommit(git, update.remoteOid);
-      if (!isZero(update.remoteOid) && !remoteMain) verdict.notes.push(`not checked against the remote's main (${update.remoteOid.slice(0, 7)}), which is not in this clone: fetch it to check that too`);
-      const check = await checkMain(git, update.localOid, at, digests, remoteMain ? { commit: remoteMain, label: `the remote's main ${remoteMain.slice(0, 7)}` } : undefined);
+      const remoteMain = localCommit(git, update.remoteOid).then((found) => {
+        if (!isZero(update.remoteOid) && !found) verdict.notes.push(`not checked against the remote's main (${update.remoteOid.slice(0, 7)}), which is not in this clone: fetch it to check that too`);
+        return found ? { commit: found, label: `the remote's main ${found.slice(0, 7)}` } : null;
+      });
+      const check = await checkMain(git, update.localOid, at, digests, remoteMain);
       verdict.problems = check.blocking;
       verdict.deferred = check.deferred;
     } else {
