@@ -66,6 +66,20 @@ test('a tampered signature on main is refused, naming the role and the file', ()
   assert.match(output, /Fix: /);
 });
 
+test('a tampered snapshot signature is refused: only what publish re-signs anyway is left to it', () => {
+  const world = hookWorld();
+  const clone = hookedClone(world, 'maintainer');
+  world.model.setArtifact('new.txt', 'new artifact');
+  bumpTargets(world);
+  const files = world.model.files();
+  const snapshot = JSON.parse(files.get('metadata/snapshot.json')!.toString()) as { signatures: { sig: string }[] };
+  const sig = snapshot.signatures[0]!.sig;
+  snapshot.signatures[0]!.sig = `${sig[0] === '0' ? '1' : '0'}${sig.slice(1)}`;
+  files.set('metadata/snapshot.json', Buffer.from(JSON.stringify(snapshot)));
+  commitTree(clone, files, 'Tampered snapshot signature');
+  refused(world, clone, 'main', /snapshot: the signature by online key [0-9a-f]{8} on metadata\/snapshot\.json does not verify/);
+});
+
 test('main below its threshold is refused', () => {
   const world = hookWorld();
   const clone = hookedClone(world, 'maintainer');
