@@ -7,6 +7,7 @@
 import { now } from './clock.js';
 import { GitTufError } from './errors.js';
 import { loadEvent, type LoadedEvent } from './event/event-report.js';
+import { tasksFor } from './event/pending.js';
 import { reviewEvent, type RoleReview } from './event/review.js';
 import { signatureTasks, withSignatures, type SignatureTask } from './event/sign-plan.js';
 import { GitRepository } from './git/repository.js';
@@ -151,11 +152,8 @@ export class SigningSession {
       const [ref, commit] = line.split(' ') as [string, string];
       const name = ref.slice(prefix.length);
       const { report } = await this.#load(name, commit);
-      const roles = report.roles
-        .filter((role) => (role.change === 'added' || role.change === 'modified') && !role.online && role.missing.includes(this.settings.handle))
-        .map((role) => role.name);
-      const invitations = report.invitations.find((invite) => invite.signer === this.settings.handle)?.roles ?? [];
-      if (roles.length > 0 || invitations.length > 0) pending.push({ name, commit, roles, invitations });
+      const tasks = tasksFor(report, this.settings.handle);
+      if (tasks) pending.push({ name, commit, ...tasks });
     }
     return pending;
   }

@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RepoModel, testKey, type TestKey } from '../test/helpers/tuf-repo.js';
+import { benchHooks } from './bench-hooks.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -420,6 +421,8 @@ async function main(): Promise<void> {
     log(`bench:   floor ${ms(row.floor)}, cold ${ms(row.cold)}, warm ${ms(row.warm)}`);
   }
 
+  const hookLines = benchHooks({ dir: path.join(tmp, 'hooks'), runs: options.runs, log });
+
   const out: string[] = [];
   out.push('## git tuf status benchmark', '');
   out.push(table(rows), '');
@@ -457,6 +460,7 @@ async function main(): Promise<void> {
         `our event status at 100k is ${ms(hundredK.event)}, so 20× holds only if tuf-on-ci takes ≥ ${ms(20 * hundredK.event)} there.`,
     );
   }
+  out.push('', ...hookLines);
   out.push('', machine());
   if (options.keep) out.push('', `Repositories kept in ${tmp}`);
   process.stdout.write(`${out.join('\n')}\n`);

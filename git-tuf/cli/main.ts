@@ -14,6 +14,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   status: { summary: 'verify the repository or a signing event; who still has to sign', load: () => import('../commands/status.js') },
   sign: { summary: 'review a signing event and sign it with your key', load: () => import('../commands/sign.js') },
   key: { summary: 'list keys on hardware tokens; show a key\'s public entry', load: () => import('../commands/key.js') },
+  hooks: { summary: 'install or remove the pre-push and post-merge hooks', load: () => import('../commands/hooks.js') },
+  hook: { summary: 'run a hook\'s checks (what the installed hooks call)', load: () => import('../commands/hook.js') },
+  ci: { summary: 'write the CI pipeline (GitHub Actions, GitLab CI) into the repository', load: () => import('../commands/ci.js') },
 };
 
 /** Exit code when a command cannot run at all (DESIGN.md: status exits 3). */

@@ -13,6 +13,8 @@ import { checkRootChain } from './root-chain.js';
 import { delegatedAuthority, expiryFacts, rootAuthority, roleStatus, unmetMessage, verifySignatures } from './roles.js';
 import { roleFile, type RepositoryState } from './state.js';
 
+export type RootChainStart = { fromVersion: number; trusted: Metadata<RootSigned> };
+
 export interface RepositoryCheck {
   roles: RoleStatus[];
   /** Problems that belong to no single role (artifacts, stray files). */
@@ -46,7 +48,7 @@ export function isOnlineRole(state: RepositoryState, role: string): boolean {
   );
 }
 
-function checkRole(state: RepositoryState, role: string, at: Date): RoleStatus {
+function checkRole(state: RepositoryState, role: string, at: Date, rootChain?: RootChainStart): RoleStatus {
   const file = role === 'root' ? 'metadata/root.json' : roleFile(role);
   const entry = role === 'root' ? state.root : state.roles.get(role);
   const online = isOnlineRole(state, role);
@@ -66,7 +68,7 @@ function checkRole(state: RepositoryState, role: string, at: Date): RoleStatus {
 
   let status: RoleStatus;
   if (role === 'root') {
-    const chain = checkRootChain(state);
+    const chain = checkRootChain(state, rootChain);
     const current = chain.current ?? verifySignatures('root', metadata, [rootAuthority(metadata as Metadata<RootSigned>, 'root', 'root')]);
     status = roleStatus(role, file, metadata, facts, current, online);
     status.problems.unshift(...chain.problems);
@@ -140,9 +142,13 @@ export function checkSnapshotAndTimestamp(state: RepositoryState, roles: Iterabl
   return problems;
 }
 
-export function checkRepository(state: RepositoryState, at: Date): RepositoryCheck {
+/**
+ * `rootChain`: where verification of the root chain starts when its beginning is already known
+ * to verify (the hooks cache verified chains); from version 1 when omitted.
+ */
+export function checkRepository(state: RepositoryState, at: Date, rootChain?: RootChainStart): RepositoryCheck {
   const order = roleOrder(state);
-  const roles = order.map((role) => checkRole(state, role, at));
+  const roles = order.map((role) => checkRole(state, role, at, rootChain));
   const byName = new Map(roles.map((status) => [status.name, status]));
   for (const found of checkSnapshotAndTimestamp(state, order)) {
     const status = byName.get(found.role!)!;
