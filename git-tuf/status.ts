@@ -7,12 +7,11 @@ import { GitTufError } from './errors.js';
 import { loadEvent } from './event/event-report.js';
 import { BlobDigests } from './git/blob-digests.js';
 import { GitRepository } from './git/repository.js';
-import { RepositoryFacts } from './git/fact-memo.js';
+import { withRepositoryFacts } from './git/fact-memo.js';
 import { checkRepository } from './repo/check-repository.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from './repo/report.js';
 import { digestArtifacts, loadState } from './repo/state.js';
 import { formatExpires } from './tuf/expires.js';
-import { useFactMemo } from './tuf/memo.js';
 
 export interface StatusOptions {
   cwd: string;
@@ -57,13 +56,9 @@ export async function mainRef(git: GitRepository, remotes: string[]): Promise<{ 
 
 export async function status(options: StatusOptions): Promise<StatusReport> {
   const git = await GitRepository.open(options.cwd);
-  const facts = RepositoryFacts.open(git.commonDir);
   try {
-    useFactMemo(await facts);
-    return await checkRef(git, options);
+    return await withRepositoryFacts(git.commonDir, () => checkRef(git, options));
   } finally {
-    useFactMemo(null);
-    await (await facts).save();
     git.close();
   }
 }

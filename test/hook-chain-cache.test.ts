@@ -8,6 +8,7 @@ import { GitRepository } from '../git-tuf/git/repository.js';
 import { recordVerifiedChain, verifiedChainStart } from '../git-tuf/hooks/chain-cache.js';
 import { problem } from '../git-tuf/repo/report.js';
 import { loadState } from '../git-tuf/repo/state.js';
+import { useFactMemo } from '../git-tuf/tuf/memo.js';
 import { commitTree } from './helpers/cli.js';
 import { git } from './helpers/git.js';
 import { hookWorld, hookedClone, push } from './helpers/hooks.js';
@@ -17,13 +18,17 @@ test('a chain is trusted up to the longest prefix verified before, with the same
   const world = hookWorld();
   const clone = hookedClone(world, 'cache');
   const repo = await GitRepository.open(clone);
+  const facts = new Set<string>();
+  useFactMemo({ has: (fact) => facts.has(fact), add: (fact) => void facts.add(fact) });
   try {
     const v1 = await loadState(repo, 'HEAD');
-    assert.is(await verifiedChainStart(repo, v1), undefined);
-    await recordVerifiedChain(repo, v1, [problem('error', 'root is broken', { role: 'root' })]);
-    assert.not.ok(existsSync(path.join(repo.commonDir, 'git-tuf', 'verified-root-chains')), 'nothing recorded after an error');
-    await recordVerifiedChain(repo, v1, []);
-    const start = await verifiedChainStart(repo, v1);
+    assert.is(verifiedChainStart(v1), undefined);
+    recordVerifiedChain(v1, [problem('error', 'root is broken', { role: 'root' })]);
+    const chains = (): string[] => [...facts].filter((fact) => fact.startsWith('verified-root-chain'));
+    assert.equal(chains(), [], 'nothing recorded after an error');
+    recordVerifiedChain(v1, []);
+    assert.is(chains().length, 1);
+    const start = verifiedChainStart(v1);
     assert.is(start?.fromVersion, 2);
     assert.is(start?.trusted.signed.version, 1);
 
@@ -31,13 +36,14 @@ test('a chain is trusted up to the longest prefix verified before, with the same
     world.model.newRoot();
     commitTree(clone, world.model.files(), 'root v2');
     const v2 = await loadState(repo, 'HEAD');
-    assert.is((await verifiedChainStart(repo, v2))?.fromVersion, 2);
+    assert.is(verifiedChainStart(v2)?.fromVersion, 2);
 
     // Other bytes for root v1: nothing is trusted.
     world.model.roots[0]!.signed.expires = '2098-01-01T00:00:00Z';
     commitTree(clone, world.model.files(), 'another root v1');
-    assert.is(await verifiedChainStart(repo, await loadState(repo, 'HEAD')), undefined);
+    assert.is(verifiedChainStart(await loadState(repo, 'HEAD')), undefined);
   } finally {
+    useFactMemo(null);
     repo.close();
   }
 });
@@ -47,7 +53,7 @@ test('after a verified push, a root that does not chain from the cached root is 
   const clone = hookedClone(world, 'cache-push');
   git(clone, 'commit', '-q', '--allow-empty', '-m', 'Nothing changes');
   assert.is(push(clone, 'origin', 'main').code, 0);
-  assert.ok(existsSync(path.join(clone, '.git', 'git-tuf', 'verified-root-chains')));
+  assert.ok(existsSync(path.join(clone, '.git', 'git-tuf', 'facts')));
 
   const mallory = testKey('ed25519', { owner: '@mallory' });
   const root = world.model.newRoot([mallory]);

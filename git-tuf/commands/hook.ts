@@ -2,6 +2,7 @@
 import type { CommandSpec, ParsedArgs } from '../cli/args.js';
 import { now } from '../clock.js';
 import { GitTufError } from '../errors.js';
+import { withRepositoryFacts } from '../git/fact-memo.js';
 import { GitRepository } from '../git/repository.js';
 import { runChainedHook } from '../hooks/chained.js';
 import { palette, wantsColour } from '../ui/colour.js';
@@ -43,26 +44,30 @@ export async function run(args: ParsedArgs): Promise<number> {
   const colour = palette(wantsColour(process.stderr));
   const git = await GitRepository.open(process.cwd());
   try {
-    // Each hook loads only its own checks: the push path stays small.
-    if (hook === 'pre-push') {
-      const { checkPush, parseRefUpdates } = await import('../hooks/pre-push.js');
-      const input = await readStdin();
-      const chained = await runChainedHook(git, hook, hookArgs, input);
-      if (chained !== 0) return chained;
-      const verdicts = await checkPush(git, parseRefUpdates(input.toString('utf8')), now());
-      const rejected = verdicts.some((verdict) => verdict.rejected);
-      if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, rejected, refs: verdicts }, null, 2)}\n`);
-      process.stderr.write(renderPush(verdicts, hookArgs[0] ?? 'the remote', colour));
-      return rejected ? 1 : 0;
-    }
-    // git ignores post-merge's exit code; a non-zero one still tells scripts that main failed.
-    await runChainedHook(git, hook, hookArgs);
-    const { checkPull } = await import('../hooks/post-merge.js');
-    const check = await checkPull(git, now());
-    if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, check }, null, 2)}\n`);
-    if (check) process.stderr.write(renderPull(check, colour));
-    return check && check.problems.length > 0 ? 2 : 0;
+    return await withRepositoryFacts(git.commonDir, () => runHook(git, hook, hookArgs, json, colour));
   } finally {
     git.close();
   }
+}
+
+async function runHook(git: GitRepository, hook: string, hookArgs: string[], json: boolean, colour: ReturnType<typeof palette>): Promise<number> {
+  // Each hook loads only its own checks: the push path stays small.
+  if (hook === 'pre-push') {
+    const { checkPush, parseRefUpdates } = await import('../hooks/pre-push.js');
+    const input = await readStdin();
+    const chained = await runChainedHook(git, hook, hookArgs, input);
+    if (chained !== 0) return chained;
+    const verdicts = await checkPush(git, parseRefUpdates(input.toString('utf8')), now());
+    const rejected = verdicts.some((verdict) => verdict.rejected);
+    if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, rejected, refs: verdicts }, null, 2)}\n`);
+    process.stderr.write(renderPush(verdicts, hookArgs[0] ?? 'the remote', colour));
+    return rejected ? 1 : 0;
+  }
+  // git ignores post-merge's exit code; a non-zero one still tells scripts that main failed.
+  await runChainedHook(git, hook, hookArgs);
+  const { checkPull } = await import('../hooks/post-merge.js');
+  const check = await checkPull(git, now());
+  if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, check }, null, 2)}\n`);
+  if (check) process.stderr.write(renderPull(check, colour));
+  return check && check.problems.length > 0 ? 2 : 0;
 }

@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FactMemo } from '../tuf/memo.js';
+import { useFactMemo, type FactMemo } from '../tuf/memo.js';
 
 const MAGIC = Buffer.from('git-tuf-fm1\n', 'latin1');
 const ENTRY = 32;
@@ -70,4 +70,16 @@ export class RepositoryFacts implements FactMemo {
 
 function digest(fact: string): string {
   return createHash('sha256').update(fact).digest('hex');
+}
+
+/** Runs `work` with the repository's fact memo in use, then saves what it learned. */
+export async function withRepositoryFacts<T>(commonDir: string, work: () => Promise<T>): Promise<T> {
+  const facts = await RepositoryFacts.open(commonDir);
+  useFactMemo(facts);
+  try {
+    return await work();
+  } finally {
+    useFactMemo(null);
+    await facts.save();
+  }
 }
