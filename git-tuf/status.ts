@@ -65,13 +65,17 @@ export async function status(options: StatusOptions): Promise<StatusReport> {
 
 async function checkRef(git: GitRepository, options: StatusOptions): Promise<StatusReport> {
   const at = options.at ?? now();
-  const ref = options.ref ?? (await git.currentBranch()) ?? 'HEAD';
-  const commit = await git.resolveCommit(ref);
+  // Independent git calls go out together: startup is most of the time on a small repository.
+  const remoteList = git.remotes();
+  remoteList.catch(() => {}); // awaited below; an error before that must not go unhandled
+  const head = options.ref === undefined ? await git.head() : null;
+  const ref = options.ref ?? head?.branch ?? 'HEAD';
+  const commit = head ? head.commit : await git.resolveCommit(ref);
   if (!commit) {
     throw new GitTufError('missing-ref', `"${ref}" is not a branch, tag or commit of this repository`, { hint: 'fetch it first, or name another ref' });
   }
   const digests = new BlobDigests(git);
-  const remotes = await git.remotes();
+  const remotes = await remoteList;
   const event = eventName(ref, remotes);
   if (event === null) {
     const state = await loadState(git, commit);
