@@ -2,7 +2,7 @@
  * New role documents, periods and delegations, as tuf-on-ci lays them out. Pure.
  */
 import { GitTufError } from '../errors.js';
-import { roleNameProblem, type DelegatedRole, type RootSigned, type TargetsSigned } from '../tuf/metadata.js';
+import { roleNameProblem, targetPathProblem, type DelegatedRole, type RootSigned, type TargetsSigned } from '../tuf/metadata.js';
 import type { Draft } from './draft.js';
 import { authorityOf, pruneRing } from './signers.js';
 
@@ -80,11 +80,20 @@ export function checkRoleName(role: string): void {
   if (problem) throw new GitTufError('usage', `cannot delegate ${problem}`, { hint: 'choose another role name' });
 }
 
+/** Delegation path patterns must stay inside targets/ like target paths do. */
+export function checkPaths(role: string, paths: readonly string[]): void {
+  for (const pattern of paths) {
+    const problem = targetPathProblem(pattern);
+    if (problem) throw new GitTufError('usage', `the delegation path "${pattern}" of ${role} ${problem}`, { hint: 'use patterns relative to targets/, like pkgs/*' });
+  }
+}
+
 /** Adds a delegated role under `delegator` with no signers yet, and its empty metadata. */
 export function addDelegation(draft: Draft, delegator: string, role: string, periods: Periods, options: { paths?: string[]; terminating?: boolean }): void {
   checkRoleName(role);
-  if (!draft.has(delegator)) throw new GitTufError('usage', `there is no role ${delegator} to delegate ${role} from`, { hint: 'name an existing targets role with --delegator' });
+  if (delegator !== 'targets' && !draft.delegations().has(delegator)) throw new GitTufError('usage', `there is no role ${delegator} to delegate ${role} from`, { hint: 'name an existing targets role with --delegator' });
   if (draft.delegations().has(role)) throw new GitTufError('usage', `${role} is delegated already`);
+  if (options.paths) checkPaths(role, options.paths);
   const signed = draft.targets(delegator);
   signed.delegations ??= { keys: {}, roles: [] };
   const entry: DelegatedRole = { name: role, keyids: [], threshold: 1, terminating: options.terminating ?? true, paths: options.paths ?? defaultPaths(role) };
@@ -98,6 +107,7 @@ export function setDelegationRules(draft: Draft, role: string, options: { paths?
   const { keys } = authorityOf(draft, role);
   const entry = keys as DelegatedRole;
   if (options.paths) {
+    checkPaths(role, options.paths);
     delete entry.path_hash_prefixes;
     entry.paths = options.paths;
   }

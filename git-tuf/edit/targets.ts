@@ -47,6 +47,8 @@ export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom:
     files.add(artifact.path);
   }
   for (const path of custom.keys()) {
+    const unsafe = targetPathProblem(path);
+    if (unsafe) throw new GitTufError('usage', `the target path "${path}" ${unsafe}`, { hint: 'name a file under targets/ by its path there, e.g. dir/file.txt' });
     if (!files.has(path)) throw new GitTufError('usage', `cannot set custom metadata on ${path}: targets/${path} does not exist`, { hint: 'add the file to targets/ and commit it first' });
   }
   for (const role of roles) {
