@@ -78,6 +78,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     }
     if (!result.committed) {
       process.stdout.write(`${result.branch}: nothing changes\n`);
+      if (result.pushedTo) process.stdout.write(`pushed to ${result.pushedTo}\n`);
       return 0;
     }
     process.stdout.write(`${result.created ? 'created' : 'updated'} ${result.branch} (${result.commit!.slice(0, 7)}): ${result.summary.join('; ')}\n`);

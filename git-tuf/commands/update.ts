@@ -54,6 +54,7 @@ export async function run(args: ParsedArgs): Promise<number> {
     }
     if (!result.committed) {
       process.stdout.write(`${result.branch} is up to date with targets/: nothing to commit\n`);
+      if (result.pushedTo) process.stdout.write(`pushed to ${result.pushedTo}\n`);
       return 0;
     }
     const { added, modified, removed } = result.artifacts;

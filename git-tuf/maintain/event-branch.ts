@@ -83,16 +83,16 @@ async function isAncestor(git: GitRepository, ancestor: string, descendant: stri
 }
 
 /** The commit to build on, and the local branch's tip (to move it from). */
-async function eventBase(git: GitRepository, branch: string, remote: string | null): Promise<{ base: string | null; local: string | null; exists: boolean }> {
+async function eventBase(git: GitRepository, branch: string, remote: string | null): Promise<{ base: string | null; local: string | null; tracking: string | null; exists: boolean }> {
   const local = await git.resolveCommit(`refs/heads/${branch}`);
   const tracking = remote ? await git.resolveCommit(`refs/remotes/${remote}/${branch}`) : null;
   if (local && tracking && local !== tracking) {
-    if (await isAncestor(git, local, tracking)) return { base: tracking, local, exists: true };
-    if (await isAncestor(git, tracking, local)) return { base: local, local, exists: true };
+    if (await isAncestor(git, local, tracking)) return { base: tracking, local, tracking, exists: true };
+    if (await isAncestor(git, tracking, local)) return { base: local, local, tracking, exists: true };
     throw new GitTufError('usage', `${branch} and ${remote}/${branch} have diverged`, { hint: `reconcile them first (e.g. git branch -f ${branch} ${remote}/${branch} to drop your local commits)` });
   }
   const base = local ?? tracking;
-  return { base, local, exists: base !== null };
+  return { base, local, tracking, exists: base !== null };
 }
 
 export async function editEvent(git: GitRepository, name: string, options: EventEditOptions, edit: (context: EditContext) => Promise<EditPlan>): Promise<EventEditResult> {
@@ -119,18 +119,21 @@ export async function editEvent(git: GitRepository, name: string, options: Event
     const result = plan.draft.finish(options.at);
     const changes = [...result.changes, ...(plan.extra ?? [])];
     const commit = changes.length === 0 ? null : await writeCommit(git, { parent: base, changes, message: plan.message(result) });
-    const outcome = { event: name, branch, created: !found.exists && commit !== null, draft: result };
-    if (commit === null) return { ...outcome, commit: found.exists ? base : null, committed: false, pushedTo: null };
-    if (options.push && remote) {
-      const pushed = await pushBranch(git, remote, commit, branch);
+    const outcome = { event: name, branch, created: !found.exists && commit !== null, committed: commit !== null, draft: result };
+    const tip = commit ?? (found.exists ? base : null);
+    // --push publishes the event even when this run added nothing (a local branch not pushed yet).
+    const toPush = options.push && remote && tip !== null && tip !== found.tracking;
+    if (tip === null || (commit === null && !toPush)) return { ...outcome, commit: tip, pushedTo: null };
+    if (toPush) {
+      const pushed = await pushBranch(git, remote, tip, branch);
       if (pushed === 'behind') {
         if (attempt + 1 >= PUSH_ATTEMPTS) throw new GitTufError('git', `${branch} kept moving on ${remote} (${PUSH_ATTEMPTS} attempts); nothing was pushed`, { hint: 'run the command again' });
         await fetchRemote(git, remote, [`+refs/heads/${branch}:refs/remotes/${remote}/${branch}`]);
         continue;
       }
     }
-    await advanceBranch(git, branch, commit, found.local);
-    if (options.push && remote) await git.run(['update-ref', `refs/remotes/${remote}/${branch}`, commit]);
-    return { ...outcome, commit, committed: true, pushedTo: options.push && remote ? `${remote}/${branch}` : null };
+    if (tip !== found.local) await advanceBranch(git, branch, tip, found.local);
+    if (toPush) await git.run(['update-ref', `refs/remotes/${remote}/${branch}`, tip]);
+    return { ...outcome, commit: tip, pushedTo: toPush ? `${remote}/${branch}` : null };
   }
 }
