@@ -37,19 +37,19 @@ export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom:
   const roles = ['targets', ...tree.keys()].filter((role) => draft.has(role));
   const signedOf = (role: string): TargetsSigned | undefined => (roles.includes(role) ? draft.targets(role) : undefined);
   const wanted = new Map<string, Map<string, Artifact>>(roles.map((role) => [role, new Map()]));
-  const files = new Set<string>();
-  for (const artifact of artifacts) {
+  const all = [...artifacts];
+  const files = new Set(all.map((artifact) => artifact.path));
+  for (const path of custom.keys()) {
+    const unsafe = targetPathProblem(path);
+    if (unsafe) throw new GitTufError('usage', `the target path "${path}" ${unsafe}`, { hint: 'name a file under targets/ by its path there, e.g. dir/file.txt' });
+    if (!files.has(path)) throw new GitTufError('usage', `cannot set custom metadata on ${path}: targets/${path} does not exist`, { hint: 'add the file to targets/ and commit it first' });
+  }
+  for (const artifact of all) {
     const problem = artifactProblem(artifact);
     if (problem) throw new GitTufError('usage', `targets/${artifact.path} ${problem}: artifacts must be regular files at safe paths`, { hint: `remove targets/${artifact.path} and commit, then run again` });
     if (artifact.length === undefined || artifact.sha256 === undefined) throw new GitTufError('internal', `targets/${artifact.path} was not digested`);
     const lookup = lookupTarget(artifact.path, signedOf);
     wanted.get(lookup.role ?? lookup.expectedRole)?.set(artifact.path, artifact);
-    files.add(artifact.path);
-  }
-  for (const path of custom.keys()) {
-    const unsafe = targetPathProblem(path);
-    if (unsafe) throw new GitTufError('usage', `the target path "${path}" ${unsafe}`, { hint: 'name a file under targets/ by its path there, e.g. dir/file.txt' });
-    if (!files.has(path)) throw new GitTufError('usage', `cannot set custom metadata on ${path}: targets/${path} does not exist`, { hint: 'add the file to targets/ and commit it first' });
   }
   for (const role of roles) {
     const targets = draft.targets(role).targets;

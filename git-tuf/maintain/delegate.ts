@@ -4,7 +4,7 @@ import { Draft } from '../edit/draft.js';
 import { GitTufError } from '../errors.js';
 import type { GitRepository } from '../git/repository.js';
 import { normaliseEventName } from '../sign.js';
-import { editEvent, type EventEditResult } from './event-branch.js';
+import { checkEventName, editEvent, type EventEditResult } from './event-branch.js';
 import { callerOf, onlineKey } from './keys.js';
 
 export interface DelegateOptions extends Omit<DelegateRequest, 'onlineKey'> {
@@ -17,6 +17,7 @@ export interface DelegateOptions extends Omit<DelegateRequest, 'onlineKey'> {
 
 export async function delegate(git: GitRepository, options: DelegateOptions): Promise<EventEditResult & DelegateOutcome> {
   const name = normaliseEventName(options.event, await git.remotes());
+  await checkEventName(git, name);
   const caller = await callerOf(git);
   const request: DelegateRequest = { ...options, ...(options.online ? { onlineKey: await onlineKey(git, options.online.uri, options.online.publicKeyFile, options.cwd) } : {}) };
   let outcome: DelegateOutcome = { summary: [], warnings: [] };

@@ -10,7 +10,7 @@ import { DEFAULT_PERIODS, newRoot, newTargets, setPeriods, type Periods } from '
 import { GitTufError } from '../errors.js';
 import type { GitRepository } from '../git/repository.js';
 import { normaliseEventName } from '../sign.js';
-import { editEvent, type EventEditResult } from './event-branch.js';
+import { checkEventName, editEvent, type EventEditResult } from './event-branch.js';
 import { callerOf, onlineKey } from './keys.js';
 
 export interface InitOptions {
@@ -45,6 +45,7 @@ async function attributes(git: GitRepository, base: string | null): Promise<Buff
 
 export async function init(git: GitRepository, options: InitOptions): Promise<EventEditResult & { warnings: string[] }> {
   const name = normaliseEventName(options.event ?? 'sign/init', await git.remotes());
+  await checkEventName(git, name);
   const caller = await callerOf(git);
   const online = await onlineKey(git, options.online.uri, options.online.publicKeyFile, options.cwd);
   const warnings: string[] = [];
