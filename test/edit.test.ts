@@ -231,6 +231,25 @@ test('targets sync refuses symlinks and unsafe custom paths', () => {
   assert.throws(() => syncTargets(new Draft(main, main), main.artifacts.values(), new Map([['../etc/passwd', {}]])), /the target path "\.\.\/etc\/passwd" contains a "\." or "\.\." segment/);
 });
 
+test('an online delegated role takes no placeholders; an offline one is renewed with its delegator\'s keys', async () => {
+  const { main, alice } = world();
+  const caller = { handle: '@alice', key: async () => tufKey(alice) };
+  const azure = testKey('ecdsa-p256', { onlineUri: 'azurekms:https://vault/keys/k' });
+  const draft = new Draft(main, main);
+  await applyDelegation(draft, { role: 'registry', onlineKey: azure.entry }, null);
+  await applyDelegation(draft, { role: 'team', signers: ['@alice'] }, caller);
+  const created = draft.finish(AT);
+  assert.equal(JSON.parse(created.changes.find((change) => change.path === 'metadata/registry.json')!.content!.toString()).signatures, []);
+  const event = after(main, created);
+  // The event merged: known good has team v1; renewing it is v2 with alice's placeholder.
+  const renewal = new Draft(event, event);
+  renewal.renew('team');
+  const renewed = renewal.finish(AT);
+  const team = JSON.parse(renewed.changes[0]!.content!.toString());
+  assert.is(team.signed.version, 2);
+  assert.equal(team.signatures, [{ keyid: alice.keyid, sig: '' }]);
+});
+
 test('a new root verifies with @tufjs/models once signed, and keeps its unknown fields', async () => {
   const { main } = world();
   const draft = new Draft(main, main);

@@ -142,6 +142,7 @@ export function setThreshold(draft: Draft, role: string, threshold: number | und
     throw new GitTufError('usage', `the threshold of ${role} would be ${next}, but it has only ${count} signer${count === 1 ? '' : 's'}`, { hint: 'add signers (--signers) or lower --threshold' });
   }
   keys.threshold = next;
-  const warning = !online && next === count ? `${role} needs all ${count} of its signers: one lost key would lock the role` : null;
+  const who = count === 1 ? 'has a single signer' : `needs all ${count} of its signers`;
+  const warning = !online && next === count ? `${role} ${who}: one lost key would lock the role` : null;
   return { warning };
 }

@@ -61,7 +61,7 @@ export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom:
     }
     for (const [path, artifact] of mine) {
       const entry = Object.hasOwn(targets, path) ? targets[path] : undefined;
-      const same = entry !== undefined && entry.length === artifact.length && entry.hashes.sha256 === artifact.sha256 && Object.keys(entry.hashes).length === 1;
+      const same = entry !== undefined && entry.length === artifact.length && entry.hashes.sha256 === artifact.sha256;
       const next: TargetFile = same ? entry : { length: artifact.length!, hashes: { sha256: artifact.sha256! }, ...(entry?.custom ? { custom: entry.custom } : {}) };
       if (custom.has(path)) {
         const value = custom.get(path)!;
