@@ -73,6 +73,22 @@ test('a threshold equal to the number of signers is accepted with a warning', ()
   assert.match(result.stdout, /created sign\/all-needed/);
 });
 
+test('uncommitted changes to the metadata of a checked-out event: nothing is committed or pushed', () => {
+  const bob = cloneOf(world, '@bob');
+  git(bob, 'checkout', '-q', '-b', 'sign/dirty', 'origin/main');
+  mkdirSync(path.join(bob, 'targets'));
+  writeFileSync(path.join(bob, 'targets', 'file.txt'), 'content');
+  git(bob, 'add', '-A');
+  git(bob, 'commit', '-q', '-m', 'file');
+  git(bob, 'push', '-q', 'origin', 'sign/dirty');
+  writeFileSync(path.join(bob, 'metadata', 'targets.json'), 'my local edit');
+  const before = [git(world.upstream, 'for-each-ref'), git(bob, 'for-each-ref'), git(bob, 'status', '--porcelain')].join('\n');
+  const result = tufAs(world, '@bob', ['update', '--push']);
+  assert.is(result.code, 3, result.stdout);
+  assert.is(result.stderr, 'git tuf: cannot update sign/dirty: your uncommitted changes touch the files this changes (commit or stash them, then run again)\n');
+  assert.is([git(world.upstream, 'for-each-ref'), git(bob, 'for-each-ref'), git(bob, 'status', '--porcelain')].join('\n'), before);
+});
+
 test('every maintainer command has help with examples', () => {
   for (const command of ['init', 'delegate', 'update', 'events']) {
     const result = tufAs(world, '@alice', [command, '-h']);

@@ -124,16 +124,31 @@ export async function editEvent(git: GitRepository, name: string, options: Event
     // --push publishes the event even when this run added nothing (a local branch not pushed yet).
     const toPush = options.push && remote && tip !== null && tip !== found.tracking;
     if (tip === null || (commit === null && !toPush)) return { ...outcome, commit: tip, pushedTo: null };
+    // The local branch moves first, so that a checkout refusing the move stops everything before
+    // a push; a push that fails or loses the race moves it back.
+    const moved = tip !== found.local;
+    if (moved) await advanceBranch(git, branch, tip, found.local);
     if (toPush) {
-      const pushed = await pushBranch(git, remote, tip, branch);
+      const restore = async (): Promise<void> => {
+        if (!moved) return;
+        if (found.local === null) await git.output(['update-ref', '-d', `refs/heads/${branch}`, tip]);
+        else await advanceBranch(git, branch, found.local, tip);
+      };
+      let pushed: Awaited<ReturnType<typeof pushBranch>>;
+      try {
+        pushed = await pushBranch(git, remote, tip, branch);
+      } catch (error) {
+        await restore();
+        throw error;
+      }
       if (pushed === 'behind') {
+        await restore();
         if (attempt + 1 >= PUSH_ATTEMPTS) throw new GitTufError('git', `${branch} kept moving on ${remote} (${PUSH_ATTEMPTS} attempts); nothing was pushed`, { hint: 'run the command again' });
         await fetchRemote(git, remote, [`+refs/heads/${branch}:refs/remotes/${remote}/${branch}`]);
         continue;
       }
+      await git.output(['update-ref', `refs/remotes/${remote}/${branch}`, tip]);
     }
-    if (tip !== found.local) await advanceBranch(git, branch, tip, found.local);
-    if (toPush) await git.run(['update-ref', `refs/remotes/${remote}/${branch}`, tip]);
     return { ...outcome, commit: tip, pushedTo: toPush ? `${remote}/${branch}` : null };
   }
 }
