@@ -8,8 +8,7 @@ import { acceptInvitations } from '../git-tuf/edit/accept.js';
 import { applyDelegation } from '../git-tuf/edit/delegate.js';
 import { Draft, type DraftResult } from '../git-tuf/edit/draft.js';
 import { syncTargets } from '../git-tuf/edit/targets.js';
-import { emptyState } from '../git-tuf/maintain/event-branch.js';
-import { withMetadataChanges, type RepositoryState } from '../git-tuf/repo/state.js';
+import { emptyState, withMetadataChanges, type RepositoryState } from '../git-tuf/repo/state.js';
 import type { TufKey } from '../git-tuf/signers/signer.js';
 import { rejectsWith } from './helpers/assert.js';
 import { RepoModel, sha256, testKey, type TestKey } from './helpers/tuf-repo.js';
@@ -65,7 +64,7 @@ test('a renewal bumps once per event: version known good + 1, expiry now + perio
   assert.equal(new Draft(after(main, first), main).finish(AT).changes, []);
 });
 
-test('root placeholders list its own keys, then known good root keys it dropped (tuf-on-ci order)', async () => {
+test('root placeholders list known good root\'s keys, dropped ones included, then its own new ones (tuf-on-ci order)', async () => {
   const { main, alice, bob } = world();
   const draft = new Draft(main, main);
   await applyDelegation(draft, { role: 'root', signers: ['@alice'] }, null);
@@ -88,7 +87,7 @@ test('signers: the caller is added with their key, others are invited; .signing-
   assert.is(opened, 1);
   const result = draft.finish(AT);
   const state = result.changes.find((change) => change.path === 'metadata/.signing-event-state')!.content!.toString();
-  assert.is(state, '{\n "invites": {\n  "@dave": [\n   "targets"\n  ]\n }\n}');
+  assert.is(state, '{\n  "invites": {\n    "@dave": [\n      "targets"\n    ]\n  }\n}');
   // root changed (targets' keys) and targets too (its signers changed): both bumped.
   assert.equal(result.bumped.map((bump) => bump.role).sort(), ['root', 'targets']);
   const root = JSON.parse(result.changes.find((change) => change.path === 'metadata/root.json')!.content!.toString());
@@ -176,13 +175,16 @@ test('rotating a key: another signer is invited again, the caller gets their con
   const root = JSON.parse(result.changes.find((change) => change.path === 'metadata/root.json')!.content!.toString());
   assert.equal(root.signed.roles.root.keyids, [alice.keyid]);
   assert.equal(root.signatures.map((entry: { keyid: string }) => entry.keyid), [alice.keyid, bob.keyid]);
-  assert.is(result.changes.find((change) => change.path === 'metadata/.signing-event-state')!.content!.toString(), '{\n "invites": {\n  "@bob": [\n   "root"\n  ]\n }\n}');
+  assert.is(result.changes.find((change) => change.path === 'metadata/.signing-event-state')!.content!.toString(), '{\n  "invites": {\n    "@bob": [\n      "root"\n    ]\n  }\n}');
 
   const fresh = testKey('ed25519', { owner: '@alice' });
   const own = new Draft(main, main);
   await applyDelegation(own, { role: 'root', rotate: ['@alice'] }, { handle: '@alice', key: async () => tufKey(fresh) });
-  const rotated = JSON.parse(own.finish(AT).changes[0]!.content!.toString()).signed;
+  const rotatedDocument = JSON.parse(own.finish(AT).changes[0]!.content!.toString());
+  const rotated = rotatedDocument.signed;
   assert.equal(rotated.roles.root.keyids, [bob.keyid, fresh.keyid]);
+  // Placeholders: known good root's keys first, then the new one.
+  assert.equal(rotatedDocument.signatures.map((entry: { keyid: string }) => entry.keyid), [alice.keyid, bob.keyid, fresh.keyid]);
   // The old key still signs targets, so it stays in the ring.
   assert.ok(alice.keyid in rotated.keys);
   await rejectsWith(() => applyDelegation(new Draft(main, main), { role: 'root', rotate: ['@carol'] }, null), /cannot rotate the key of @carol: not a signer of root/);

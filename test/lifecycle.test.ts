@@ -38,7 +38,7 @@ function crossCheck(ref: string): void {
 
 test('init: root and targets with the caller\'s key, invitations for the others, .gitattributes', () => {
   const result = ok(world, '@alice', ['init', '--root-signers', '@alice,@bob,@carol', '--root-threshold', '2', '--targets-signers', '@alice,@bob', '--targets-threshold', '1', '--online-key', world.onlineUri, '--push']);
-  assert.match(result.stdout, /created sign\/init \([0-9a-f]{7}\): targets v1, root v1/);
+  assert.match(result.stdout, /created sign\/init \([0-9a-f]{7}\): root v1, targets v1/);
   assert.is(git(world.upstream, 'show', 'sign/init:.gitattributes'), 'metadata/** -text\ntargets/** -text');
   assert.equal(upstreamJson(world, 'sign/init', 'metadata/.signing-event-state'), { invites: { '@bob': ['root', 'targets'], '@carol': ['root'] } });
   assert.is(git(world.upstream, 'show', 'sign/init:metadata/root.json'), git(world.upstream, 'show', 'sign/init:metadata/root_history/1.root.json'));

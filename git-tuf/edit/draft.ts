@@ -29,11 +29,19 @@ export interface DraftResult {
   invitesChanged: boolean;
 }
 
-function setOwn(target: JsonObject, key: string, value: unknown): void {
-  // A plain assignment to "__proto__" would set the prototype instead of a key.
+/** Sets an own key: a plain assignment to "__proto__" (a valid target path) would set the prototype. */
+export function setOwn(target: JsonObject, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
-export { setOwn };
+
+/**
+ * `.signing-event-state` as tuf-on-ci writes it: `json.dumps(state, indent=2)` (keys in insertion
+ * order, non-ASCII escaped, no trailing newline), unlike the metadata files.
+ */
+function formatEventState(invites: JsonObject): Buffer {
+  const text = JSON.stringify({ invites }, null, 2).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return Buffer.from(text, 'latin1');
+}
 
 export class Draft {
   readonly event: RepositoryState;
@@ -108,12 +116,14 @@ export class Draft {
     return delegationTree((role) => (this.has(role) && role !== 'root' ? this.targets(role) : undefined));
   }
 
-  /** Keyids whose signatures the role's new version expects, in tuf-on-ci's order. */
+  /**
+   * Keyids whose signatures the role's new version expects, in tuf-on-ci's order: for root, known
+   * good root's keys first (they must sign the new version too), then its own new ones.
+   */
   expectedKeyids(role: string): string[] {
     if (role === 'root') {
-      const own = this.root().roles.root.keyids;
       const previous = roleMetadata<'root'>(this.knownGood, 'root')?.signed.roles.root.keyids ?? [];
-      return [...own, ...previous.filter((keyid) => !own.includes(keyid))];
+      return [...previous, ...this.root().roles.root.keyids.filter((keyid) => !previous.includes(keyid))];
     }
     if (role === 'targets' || role === 'snapshot' || role === 'timestamp') return [...this.root().roles[role].keyids];
     const link = this.delegations().get(role);
@@ -139,10 +149,7 @@ export class Draft {
    */
   finish(at: Date): DraftResult {
     const result: DraftResult = { changes: [], bumped: [], deleted: [], invitesChanged: false };
-    // Roles first, root last: a role's bump never changes root, but root's bump must see final keys.
-    const roles = [...this.#documents.keys()].sort((a, b) => Number(a === 'root') - Number(b === 'root'));
-    for (const role of roles) {
-      const draft = this.#documents.get(role)!;
+    for (const [role, draft] of this.#documents) {
       const signed = draft.document.signed;
       if (!draft.renew && draft.original !== null && canonicalJson(signed).equals(draft.original)) continue;
       if (role === 'snapshot' || role === 'timestamp') throw new GitTufError('internal', `${role} is signed online and cannot be edited in an event`);
@@ -168,7 +175,7 @@ export class Draft {
       result.invitesChanged = true;
       const invites: JsonObject = {};
       for (const [handle, roles] of this.invites) setOwn(invites, handle, roles);
-      result.changes.push({ path: `${METADATA_DIR}/${EVENT_STATE_FILE}`, content: this.invites.size === 0 ? null : formatMetadata({ invites }) });
+      result.changes.push({ path: `${METADATA_DIR}/${EVENT_STATE_FILE}`, content: this.invites.size === 0 ? null : formatEventState(invites) });
     }
     return result;
   }

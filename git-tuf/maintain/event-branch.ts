@@ -14,7 +14,7 @@ import { Draft, type DraftResult } from '../edit/draft.js';
 import { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository } from '../git/repository.js';
 import { advanceBranch, fetchRemote, pushBranch, writeCommit, type FileChange } from '../git/write.js';
-import { loadState, type RepositoryState } from '../repo/state.js';
+import { emptyState, loadState, type RepositoryState } from '../repo/state.js';
 import { EVENT_PREFIX, mainRef, pullRemote } from '../status.js';
 
 const PUSH_ATTEMPTS = 5;
@@ -65,10 +65,6 @@ export async function checkEventName(git: GitRepository, name: string): Promise<
   if (result.code !== 0 || name.startsWith('-')) {
     throw new GitTufError('usage', `"${EVENT_PREFIX}${name}" is not a valid branch name`, { hint: 'choose an event name without spaces, "..", "~", "^", ":" or a trailing ".lock"' });
   }
-}
-
-export function emptyState(): RepositoryState {
-  return { commit: '', root: undefined, rootHistory: new Map(), roles: new Map(), strayFiles: [], invites: new Map(), artifacts: new Map() };
 }
 
 /** Fetches every branch of the pull remote (main and events); returns the remote, or null. */

@@ -59,7 +59,8 @@ export async function init(git: GitRepository, options: InitOptions): Promise<Ev
     draft.create('targets', newTargets(periods('targets', options.targets.periods)));
     setPeriods(draft, 'targets', periods('targets', options.targets.periods));
     for (const role of ['snapshot', 'timestamp'] as const) {
-      await applyDelegation(draft, { role, onlineKey: online, ...periodsRequest(periods(role, role === 'snapshot' ? options.snapshotPeriods : options.timestampPeriods)) }, caller);
+      const { expiryDays, signingDays } = periods(role, role === 'snapshot' ? options.snapshotPeriods : options.timestampPeriods);
+      await applyDelegation(draft, { role, onlineKey: online, expiryDays, signingDays }, caller);
     }
     for (const role of ['root', 'targets'] as const) {
       const outcome = await applyDelegation(draft, { role, signers: options[role].signers, threshold: options[role].threshold }, caller);
@@ -73,10 +74,6 @@ export async function init(git: GitRepository, options: InitOptions): Promise<Ev
     };
   });
   return { ...result, warnings };
-}
-
-function periodsRequest(value: Periods): { expiryDays: number; signingDays: number } {
-  return { expiryDays: value.expiryDays, signingDays: value.signingDays };
 }
 
 function initMessage(options: InitOptions, invited: string[]): string {

@@ -5,8 +5,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { onlineKeyEntry } from '../edit/signers.js';
-import type { SignerChange } from '../edit/signers.js';
+import { onlineKeyEntry, type SignerChange } from '../edit/signers.js';
 import { GitTufError } from '../errors.js';
 import type { GitRepository } from '../git/repository.js';
 import { readSettings } from '../settings.js';

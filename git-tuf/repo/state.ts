@@ -46,6 +46,11 @@ export interface RepositoryState {
   artifacts: Map<string, Artifact>;
 }
 
+/** The state of a commit without metadata or targets (or of no commit: a new history). */
+export function emptyState(): RepositoryState {
+  return { commit: '', root: undefined, rootHistory: new Map(), roles: new Map(), strayFiles: [], invites: new Map(), artifacts: new Map() };
+}
+
 function roleTypeOf(name: string): RoleType {
   return name === 'root' || name === 'snapshot' || name === 'timestamp' ? name : 'targets';
 }
