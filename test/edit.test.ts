@@ -190,10 +190,10 @@ test('rotating a key: another signer is invited again, the caller gets their con
   await rejectsWith(() => applyDelegation(new Draft(main, main), { role: 'root', rotate: ['@carol'] }, null), /cannot rotate the key of @carol: not a signer of root/);
 });
 
-test('targets sync: new and changed files hashed, custom kept or set, entries without files dropped, files go to their delegated role', async () => {
+test('targets sync: new and changed files hashed, custom and unknown fields kept, custom set, entries without files dropped, files go to their delegated role', async () => {
   const { model, alice } = world();
   model.setArtifact('a.txt', 'a');
-  (model.role('targets').signed.targets as Record<string, { custom?: unknown }>)['a.txt']!.custom = { keep: true };
+  Object.assign((model.role('targets').signed.targets as Record<string, object>)['a.txt']!, { custom: { keep: true }, 'x-extra': 1 });
   model.setArtifact('old.txt', 'old');
   const caller = { handle: '@alice', key: async () => tufKey(alice) };
   const main = stateOf(model.files());
@@ -212,7 +212,7 @@ test('targets sync: new and changed files hashed, custom kept or set, entries wi
   const result = sync.finish(AT);
   const targets = JSON.parse(result.changes.find((change) => change.path === 'metadata/targets.json')!.content!.toString()).signed;
   assert.equal(Object.keys(targets.targets).sort(), ['__proto__', 'a.txt']);
-  assert.equal(targets.targets['a.txt'], { custom: { keep: true }, hashes: { sha256: sha256('a changed') }, length: 9 });
+  assert.equal(targets.targets['a.txt'], { custom: { keep: true }, hashes: { sha256: sha256('a changed') }, length: 9, 'x-extra': 1 });
   assert.equal(targets.targets.__proto__, { custom: { kind: 'proto' }, hashes: { sha256: sha256('proto') }, length: 5 });
   const pkgs = JSON.parse(result.changes.find((change) => change.path === 'metadata/pkgs.json')!.content!.toString()).signed;
   assert.equal(pkgs.targets, { 'pkgs/a/b/c.txt': { hashes: { sha256: sha256('deep') }, length: 4 } });

@@ -1,7 +1,7 @@
 /**
  * Makes the targets metadata of a draft describe exactly the files in `targets/`: each file goes
  * to the role a client would ask for it, changed files get their new length and sha256 (their
- * `custom` stays), entries without a file are dropped. Pure: the artifacts come digested.
+ * `custom` and other fields stay), entries without a file are dropped. Pure: the artifacts come digested.
  */
 import { GitTufError } from '../errors.js';
 import { isRegularFile, type Artifact } from '../repo/state.js';
@@ -62,7 +62,8 @@ export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom:
     for (const [path, artifact] of mine) {
       const entry = Object.hasOwn(targets, path) ? targets[path] : undefined;
       const same = entry !== undefined && entry.length === artifact.length && entry.hashes.sha256 === artifact.sha256;
-      const next: TargetFile = same ? entry : { length: artifact.length!, hashes: { sha256: artifact.sha256! }, ...(entry?.custom ? { custom: entry.custom } : {}) };
+      // A changed file keeps its entry's other fields (custom and unknown ones), as tuf-on-ci does.
+      const next: TargetFile = same ? entry : { ...entry, length: artifact.length!, hashes: { sha256: artifact.sha256! } };
       if (custom.has(path)) {
         const value = custom.get(path)!;
         if (value === null) delete next.custom;
