@@ -4,6 +4,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { gitTuf } from './helpers/cli.js';
 import { git } from './helpers/git.js';
 import { cloneOf, maintainWorld, mergeEvent, ok, tufAs } from './helpers/maintain.js';
 
@@ -65,6 +66,15 @@ for (const [name, args, expected] of cases) {
     if (name !== 'update off an event branch') assert.is(snapshot(), before);
   });
 }
+
+test('init without a main branch is refused', () => {
+  const dir = path.join(world.base, 'empty');
+  git(world.base, 'init', '-q', '-b', 'main', dir);
+  const result = gitTuf(dir, ['init', '--root-signers', '@alice', '--online-key', world.onlineUri]);
+  assert.is(result.code, 3);
+  assert.is(result.stderr, 'git tuf: there is no main branch to start the repository from (commit something to main first (a README) and push it)\n');
+  assert.is(git(dir, 'for-each-ref'), '');
+});
 
 test('a threshold equal to the number of signers is accepted with a warning', () => {
   const result = tufAs(world, '@alice', ['delegate', 'all-needed', 'targets', '--signers', '@alice,@bob', '--threshold', '2']);

@@ -50,6 +50,10 @@ export async function init(git: GitRepository, options: InitOptions): Promise<Ev
   const online = await onlineKey(git, options.online.uri, options.online.publicKeyFile, options.cwd);
   const warnings: string[] = [];
   const result = await editEvent(git, name, { create: true, mustBeNew: true, push: options.push, at: options.at }, async (context) => {
+    if (context.base === null) {
+      // Known good is main: an event without it could never be checked or merged.
+      throw new GitTufError('missing-ref', 'there is no main branch to start the repository from', { hint: 'commit something to main first (a README) and push it' });
+    }
     if (context.event.root || context.event.roles.size > 0) {
       throw new GitTufError('usage', 'this repository has TUF metadata already (metadata/ on main)', { hint: 'change it with git tuf delegate instead' });
     }
