@@ -1,8 +1,9 @@
 // A repository's life through the real binary, real git and a bare upstream, checked with
 // `git tuf status` after each step: init (2-of-3 root, 1-of-2 targets, invitations) → invitees
 // accept and everyone signs → merge → artifacts in targets/ and a delegated role's a/b/ → update
-// → sign → merge → a new keyholder and a higher threshold → one keyholder's key rotated → a
-// keyholder removed → the delegated role removed → renewal events at the right time, once.
+// → sign → merge → a new keyholder and a higher threshold → one keyholder's key rotated (by
+// invitation, and by the keyholder herself) → a keyholder removed → the delegated role removed
+// → renewal events at the right time, once.
 import { Metadata, MetadataKind, type Root, type Targets } from '@tufjs/models';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -174,6 +175,25 @@ test('removing @carol (threshold back to 2)', () => {
   const done = upstreamStatus(world, 'sign/remove-carol');
   assert.is(done.code, 0, JSON.stringify(done.report?.problems));
   mergeEvent(world, 'remove-carol');
+  assert.is(upstreamStatus(world, 'main').code, 0);
+});
+
+test('@alice rotates her own root key: her configured new key goes in directly, the others and she sign', () => {
+  const oldFile = world.holders.get('@alice')!.keyFile!;
+  const fresh = keyholder(world.base, '@alice-new', 'ed25519');
+  // The new key first (the one delegate adds); the old one still signs targets.
+  git(alice, 'config', '--replace-all', 'tuf.signing-key', `file:${fresh.keyFile}`);
+  git(alice, 'config', '--add', 'tuf.signing-key', `file:${oldFile}`);
+  const result = ok(world, '@alice', ['delegate', 'rotate-alice', 'root', '--rotate', '@alice', '--push']);
+  assert.match(result.stdout, /root: signers .* \(new key for @alice\)\n/);
+  const freshKeyid = computeKeyid({ ...fresh.key.entry, 'x-tuf-on-ci-keyowner': '@alice' });
+  assert.equal(keyidOf('@alice', 'sign/rotate-alice'), [freshKeyid]);
+  assert.throws(() => git(world.upstream, 'cat-file', '-e', 'sign/rotate-alice:metadata/.signing-event-state'));
+  for (const handle of ['@alice', '@bob', '@dave']) ok(world, handle, ['sign', '--yes']);
+  const done = upstreamStatus(world, 'sign/rotate-alice');
+  assert.is(done.code, 0, JSON.stringify(done.report?.problems));
+  crossCheck('sign/rotate-alice');
+  mergeEvent(world, 'rotate-alice');
   assert.is(upstreamStatus(world, 'main').code, 0);
 });
 
