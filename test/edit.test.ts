@@ -226,6 +226,25 @@ test('targets sync: new and changed files hashed, custom and unknown fields kept
   assert.equal(second.finish(AT).changes, []);
 });
 
+test('targets sync removes the metadata of a role nobody delegates any more', () => {
+  const { alice, online } = world();
+  const team = testKey('ed25519', { owner: '@team' });
+  const model = new RepoModel({ rootKeys: [alice], targetsKeys: [alice], onlineKey: online, delegations: [{ name: 'team', keys: [team] }], artifacts: { 'team/x.txt': 'x' } });
+  const main = stateOf(model.files());
+  // The delegation was dropped by hand; team.json and its file stayed.
+  const targets = model.role('targets').signed as { delegations?: unknown };
+  delete targets.delegations;
+  const event = stateOf(model.files());
+  const draft = new Draft(event, main);
+  const outcome = syncTargets(draft, event.artifacts.values());
+  assert.equal(outcome.removedRoles, ['team']);
+  // Its file now falls to targets, as a client would look it up.
+  assert.equal(outcome.added, ['team/x.txt']);
+  const result = draft.finish(AT);
+  assert.equal(result.deleted, ['team']);
+  assert.equal(result.changes.find((change) => change.path === 'metadata/team.json'), { path: 'metadata/team.json', content: null });
+});
+
 test('targets sync refuses symlinks and unsafe custom paths', () => {
   const { main } = world();
   const link = { ...main, artifacts: new Map([['link', { path: 'link', mode: '120000', oid: 'x', length: 1, sha256: 'ab' }]]) };
