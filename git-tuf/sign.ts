@@ -61,6 +61,8 @@ export interface SignResult {
   pullRequest: { from: string; to: string } | null;
   /** How many times the signatures were re-applied after another signer pushed first. */
   retries: number;
+  /** The invitation accepted in the same commit: the roles and the keyid added. */
+  accepted: { roles: string[]; keyid: string } | null;
 }
 
 export interface SignSessionOptions {
@@ -258,12 +260,13 @@ export class SigningSession {
     const branch = `${EVENT_PREFIX}${plan.event}`;
     let base = plan.commit;
     let state = plan.state;
-    let accepted = plan.acceptance?.changes ?? [];
+    let acceptedFiles = plan.acceptance?.changes ?? [];
     for (let attempt = 0; ; attempt++) {
       const signedFiles = this.#signedFiles(state, signatures, branch);
-      const changes = [...accepted.filter((change) => !signedFiles.some((file) => file.path === change.path)), ...signedFiles];
+      const changes = [...acceptedFiles.filter((change) => !signedFiles.some((file) => file.path === change.path)), ...signedFiles];
       const commit = await writeCommit(this.git, { parent: base, changes, message: this.#message(signed, plan.acceptance) });
-      const result = { event: plan.event, commit: commit ?? base, signed, retries: attempt };
+      const invitation = plan.acceptance ? { roles: plan.acceptance.roles, keyid: plan.acceptance.keyid } : null;
+      const result = { event: plan.event, commit: commit ?? base, signed, retries: attempt, accepted: invitation };
       if (!options.push) {
         const local = await this.git.resolveCommit(`refs/heads/${branch}`);
         if (local !== null && local !== base) {
@@ -297,7 +300,7 @@ export class SigningSession {
         }
         const again = this.#accept(reloaded.state, reloaded.knownGood, plan.tasks[0]!.signer.publicKey);
         next = again.state;
-        accepted = again.acceptance.changes;
+        acceptedFiles = again.acceptance.changes;
       }
       for (const { task } of signatures.values()) {
         const now = roleMetadata(next, task.role);

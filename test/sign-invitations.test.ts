@@ -27,6 +27,7 @@ test('accepting an invitation to a delegated role: the key goes into the delegat
   const report = JSON.parse(result.stdout);
   assert.is(report.schema, 'git-tuf-sign/1');
   assert.equal(report.signed.map((entry: { role: string; version: number }) => [entry.role, entry.version]), [['team', 1]]);
+  assert.equal(report.accepted.roles, ['team']);
   const targets = upstreamJson(world, 'sign/team', 'metadata/targets.json');
   const delegation = targets.signed.delegations.roles[0];
   assert.is(delegation.keyids.length, 2);
