@@ -41,13 +41,20 @@ export interface SigningPlan {
   /** The event as it will be signed: the loaded state, with the invitations accepted. */
   state: RepositoryState;
   /** This signer's invitations being accepted in the same commit, and the files that does. */
-  acceptance: (Acceptance & { changes: FileChange[]; bumped: string[] }) | null;
+  acceptance: AcceptancePlan | null;
   reviews: RoleReview[];
   tasks: { signer: OpenedSigner; task: SignatureTask }[];
   /** The known good's `signed` of each role to sign, for `--show-bytes`. */
   knownGoodPayloads: Map<string, unknown>;
   /** Roles this signer is invited to. */
   invitations: string[];
+}
+
+/** An invitation accepted with `key`: the files that changes and the roles it bumps. */
+export interface AcceptancePlan extends Acceptance {
+  key: OpenedSigner['publicKey'];
+  changes: FileChange[];
+  bumped: string[];
 }
 
 export interface SignResult {
@@ -229,11 +236,11 @@ export class SigningSession {
    * Accepts this signer's invitations on `event`: their key goes into the delegating roles, the
    * roles are bumped as any edit does, and the result is what gets signed (one commit).
    */
-  #accept(event: RepositoryState, knownGood: RepositoryState, key: OpenedSigner['publicKey']): { state: RepositoryState; acceptance: Acceptance & { changes: FileChange[]; bumped: string[] } } {
+  #accept(event: RepositoryState, knownGood: RepositoryState, key: OpenedSigner['publicKey']): { state: RepositoryState; acceptance: AcceptancePlan } {
     const draft = new Draft(event, knownGood);
     const accepted = acceptInvitations(draft, this.settings.handle, key);
     const result = draft.finish(this.at);
-    return { state: withMetadataChanges(event, result.changes), acceptance: { ...accepted, changes: result.changes, bumped: result.bumped.map((bump) => bump.role) } };
+    return { state: withMetadataChanges(event, result.changes), acceptance: { ...accepted, key, changes: result.changes, bumped: result.bumped.map((bump) => bump.role) } };
   }
 
   /**
@@ -295,10 +302,11 @@ export class SigningSession {
       let next = reloaded.state;
       if (plan.acceptance) {
         // The invitation is accepted again on the new tip; what that produces must be what was signed.
-        if (!reloaded.state.invites.get(this.settings.handle)?.length) {
+        const invited = reloaded.state.invites.get(this.settings.handle) ?? [];
+        if (invited.join('\0') !== plan.acceptance.roles.join('\0')) {
           throw new GitTufError('usage', `your invitation in ${branch} changed while you were signing; nothing was pushed`, { hint: `review the event again: git tuf sign ${plan.event}` });
         }
-        const again = this.#accept(reloaded.state, reloaded.knownGood, plan.tasks[0]!.signer.publicKey);
+        const again = this.#accept(reloaded.state, reloaded.knownGood, plan.acceptance.key);
         next = again.state;
         acceptedFiles = again.acceptance.changes;
       }

@@ -31,6 +31,15 @@ function prepareCommit(world: MaintainWorld, handle: string, event: string, file
   return dir;
 }
 
+/** Another clone of alice's, configured like her first (a maintainer on two machines). */
+function secondCloneOfAlice(world: MaintainWorld): string {
+  const other = path.join(world.base, `alice-${Math.random().toString(36).slice(2, 8)}`);
+  git(world.base, 'clone', '-q', world.upstream, other);
+  const settings = { 'user.name': 'alice', 'user.email': 'alice@example.com', 'tuf.handle': '@alice', 'tuf.signing-key': `file:${world.holders.get('@alice')!.keyFile}` };
+  for (const [key, value] of Object.entries(settings)) git(other, 'config', key, value);
+  return other;
+}
+
 test('update --push that loses the race is done again on the new tip: both artifacts are listed', () => {
   const world = started();
   const alice = cloneOf(world, '@alice');
@@ -73,9 +82,7 @@ test('an invitation accepted while the maintainer changes the role to sign is no
   const world = started();
   ok(world, '@alice', ['delegate', 'add-bob', 'targets', '--signers', '@alice,@bob', '--push']);
   // The maintainer changes targets' expiry period from another clone while bob's push is under way.
-  const other = path.join(world.base, 'alice-2');
-  git(world.base, 'clone', '-q', world.upstream, other);
-  for (const [key, value] of [['user.name', 'alice'], ['user.email', 'a@example.com'], ['tuf.handle', '@alice'], ['tuf.signing-key', `file:${world.holders.get('@alice')!.keyFile}`]]) git(other, 'config', key!, value!);
+  const other = secondCloneOfAlice(world);
   installOneShotPrePush(cloneOf(world, '@bob'), `git -C '${other}' tuf delegate add-bob targets --expiry-period 200 --push`);
   const before = git(cloneOf(world, '@bob'), 'for-each-ref', 'refs/heads');
 
@@ -85,6 +92,17 @@ test('an invitation accepted while the maintainer changes the role to sign is no
   assert.is(upstreamJson(world, 'sign/add-bob', 'metadata/targets.json').signed['x-tuf-on-ci-expiry-period'], 200);
   assert.equal(upstreamJson(world, 'sign/add-bob', 'metadata/.signing-event-state'), { invites: { '@bob': ['targets'] } });
   assert.is(git(cloneOf(world, '@bob'), 'for-each-ref', 'refs/heads'), before);
+});
+
+test('an invitation that grows while it is being accepted is not pushed', () => {
+  const world = started();
+  ok(world, '@alice', ['delegate', 'add-bob', 'targets', '--signers', '@alice,@bob', '--push']);
+  const other = secondCloneOfAlice(world);
+  installOneShotPrePush(cloneOf(world, '@bob'), `git -C '${other}' tuf delegate add-bob root --signers @alice,@bob --push`);
+  const result = tufAs(world, '@bob', ['sign', '--yes']);
+  assert.is(result.code, 3, result.stdout);
+  assert.is(result.stderr, 'git tuf: your invitation in sign/add-bob changed while you were signing; nothing was pushed (review the event again: git tuf sign add-bob)\n');
+  assert.equal(upstreamJson(world, 'sign/add-bob', 'metadata/.signing-event-state'), { invites: { '@bob': ['targets', 'root'] } });
 });
 
 test.run();
