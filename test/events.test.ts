@@ -81,6 +81,13 @@ test('before the signing period nothing is due; an event pushed by someone else 
   assert.equal(JSON.parse(second.stdout).events.map((entry: { status: string }) => entry.status), ['exists']);
   assert.is(git(upstream, 'for-each-ref'), before);
   assert.is(git(other, 'for-each-ref', 'refs/heads/sign'), '');
+
+  // Closed without merging (the branch deleted upstream): the stale tracking ref does not count.
+  git(upstream, 'branch', '-D', 'sign/root-v14');
+  const reopened = gitTuf(other, ['events', '--json'], { GIT_TUF_NOW: '2026-04-20T00:00:00Z' });
+  assert.is(reopened.code, 0, reopened.stderr);
+  assert.equal(JSON.parse(reopened.stdout).events.map((entry: { status: string }) => entry.status), ['created']);
+  assert.is(git(other, 'for-each-ref', '--format=%(refname)', 'refs/remotes/origin/sign'), '');
 });
 
 test('without a main branch, events is a one-line error', () => {

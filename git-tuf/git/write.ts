@@ -103,9 +103,12 @@ async function worktreeOf(git: GitRepository, ref: string): Promise<string | nul
   return null;
 }
 
-/** Fetches `refspecs` from `remote` (no tags); errors name the remote and git's reason. */
-export async function fetchRemote(git: GitRepository, remote: string, refspecs: readonly string[] = []): Promise<void> {
-  const args = ['fetch', '--quiet', '--no-tags', '--end-of-options', remote, ...refspecs];
+/**
+ * Fetches `refspecs` from `remote` (no tags); errors name the remote and git's reason. `prune`
+ * also drops remote-tracking refs the refspecs cover whose branch is gone (a merged event).
+ */
+export async function fetchRemote(git: GitRepository, remote: string, refspecs: readonly string[] = [], options: { prune?: boolean } = {}): Promise<void> {
+  const args = ['fetch', '--quiet', '--no-tags', ...(options.prune ? ['--prune'] : []), '--end-of-options', remote, ...refspecs];
   const result = await git.run(args);
   if (result.code !== 0) {
     const reason = result.stderr.split('\n').find((line) => line.trim() !== '')?.replace(/^fatal: /, '') ?? `exit code ${result.code}`;

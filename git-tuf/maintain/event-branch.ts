@@ -67,10 +67,13 @@ export async function checkEventName(git: GitRepository, name: string): Promise<
   }
 }
 
-/** Fetches every branch of the pull remote (main and events); returns the remote, or null. */
+/**
+ * Fetches every branch of the pull remote (main and events), pruning deleted ones so that a
+ * merged and deleted event no longer counts as existing; returns the remote, or null.
+ */
 export async function fetchPullRemote(git: GitRepository): Promise<string | null> {
   const remote = await pullRemote(git, await git.remotes());
-  if (remote) await fetchRemote(git, remote, [`+refs/heads/*:refs/remotes/${remote}/*`]);
+  if (remote) await fetchRemote(git, remote, [`+refs/heads/*:refs/remotes/${remote}/*`], { prune: true });
   return remote;
 }
 
