@@ -165,7 +165,12 @@ test('rotating @bob\'s key: bob is invited again and accepts with his new key; t
 });
 
 test('removing @carol (threshold back to 2)', () => {
-  const result = ok(world, '@alice', ['delegate', 'remove-carol', 'root', '--signers', '@alice,@bob,@dave', '--threshold', '2', '--push', '--json']);
+  // From a subdirectory of alice's checkout (main, up to date), which stays as it was.
+  git(alice, 'merge', '-q', '--ff-only', 'origin/main');
+  const result = gitTuf(path.join(alice, 'targets'), ['delegate', 'remove-carol', 'root', '--signers', '@alice,@bob,@dave', '--threshold', '2', '--push', '--json'], { GIT_TUF_NOW: NOW });
+  assert.is(result.code, 0, result.stderr);
+  assert.is(git(alice, 'symbolic-ref', '--short', 'HEAD'), 'main');
+  assert.is(git(alice, 'status', '--porcelain'), '');
   const report = JSON.parse(result.stdout);
   assert.is(report.schema, 'git-tuf-delegate/1');
   assert.equal(report.roles.map((entry: { role: string }) => entry.role), ['root']);
