@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { expiresAfter } from '../../git-tuf/tuf/expires.js';
 import { formatMetadata } from '../../git-tuf/tuf/json.js';
 import { gitTuf, statusJson, type CliResult } from './cli.js';
 import { commitFiles, git, initRepo, tempDir } from './git.js';
@@ -103,7 +104,7 @@ function onlineSign(world: MaintainWorld, dir: string): void {
     if (!name.endsWith('.json') || ['root.json', 'snapshot.json', 'timestamp.json'].includes(name)) continue;
     meta[name] = { version: show(`metadata/${name}`).signed.version };
   }
-  const expires = (days: number): string => new Date(Date.parse(world.now) + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const expires = (days: number): string => expiresAfter(new Date(world.now), days);
   const snapshotVersion = version('snapshot.json') + 1;
   const snapshot = { _type: 'snapshot', expires: expires(365), meta, spec_version: '1.0', version: snapshotVersion };
   const timestamp = { _type: 'timestamp', expires: expires(2), meta: { 'snapshot.json': { version: snapshotVersion } }, spec_version: '1.0', version: version('timestamp.json') + 1 };
