@@ -26,7 +26,6 @@ export interface DraftResult {
   /** Roles that got a new version, with it. */
   bumped: { role: string; version: number; expires: string }[];
   deleted: string[];
-  invitesChanged: boolean;
 }
 
 /** Sets an own key: a plain assignment to "__proto__" (a valid target path) would set the prototype. */
@@ -148,7 +147,7 @@ export class Draft {
    * expiry period keeps its expiry.
    */
   finish(at: Date): DraftResult {
-    const result: DraftResult = { changes: [], bumped: [], deleted: [], invitesChanged: false };
+    const result: DraftResult = { changes: [], bumped: [], deleted: [] };
     for (const [role, draft] of this.#documents) {
       const signed = draft.document.signed;
       if (!draft.renew && draft.original !== null && canonicalJson(signed).equals(draft.original)) continue;
@@ -172,7 +171,6 @@ export class Draft {
     }
     for (const [handle, roles] of this.invites) if (roles.length === 0) this.invites.delete(handle);
     if (JSON.stringify([...this.invites]) !== this.#originalInvites) {
-      result.invitesChanged = true;
       const invites: JsonObject = {};
       for (const [handle, roles] of this.invites) setOwn(invites, handle, roles);
       result.changes.push({ path: `${METADATA_DIR}/${EVENT_STATE_FILE}`, content: this.invites.size === 0 ? null : formatEventState(invites) });

@@ -6,9 +6,9 @@ import { roleNameProblem, targetPathProblem, type DelegatedRole, type RootSigned
 import type { Draft } from './draft.js';
 import { authorityOf, pruneRing } from './signers.js';
 
-export const SPEC_VERSION = '1.0';
-export const EXPIRY_FIELD = 'x-tuf-on-ci-expiry-period';
-export const SIGNING_FIELD = 'x-tuf-on-ci-signing-period';
+const SPEC_VERSION = '1.0';
+const EXPIRY_FIELD = 'x-tuf-on-ci-expiry-period';
+const SIGNING_FIELD = 'x-tuf-on-ci-signing-period';
 
 export interface Periods {
   expiryDays: number;

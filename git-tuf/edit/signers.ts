@@ -9,8 +9,8 @@ import type { JsonObject, RoleKeys } from '../tuf/metadata.js';
 import type { TufKey } from '../signers/signer.js';
 import { setOwn, type Draft } from './draft.js';
 
-export const OWNER_FIELD = 'x-tuf-on-ci-keyowner';
-export const ONLINE_URI_FIELD = 'x-tuf-on-ci-online-uri';
+const OWNER_FIELD = 'x-tuf-on-ci-keyowner';
+const ONLINE_URI_FIELD = 'x-tuf-on-ci-online-uri';
 
 /** A key entry as tuf-on-ci stores it for an offline signer. */
 export function ownedKeyEntry(key: TufKey, handle: string): JsonObject {

@@ -26,8 +26,6 @@ export interface EditContext {
   digests: BlobDigests;
   /** The commit the edit builds on (null: a new history). */
   base: string | null;
-  /** Whether the event branch existed before. */
-  exists: boolean;
 }
 
 export interface EditPlan {
@@ -114,7 +112,7 @@ export async function editEvent(git: GitRepository, name: string, options: Event
     const knownGoodCommit = base && main ? await git.mergeBase(base, main.commit) : null;
     const event = base ? await loadState(git, base) : emptyState();
     const knownGood = knownGoodCommit ? await loadState(git, knownGoodCommit, event) : emptyState();
-    const plan = await edit({ git, event, knownGood, digests, base, exists: found.exists });
+    const plan = await edit({ git, event, knownGood, digests, base });
     const result = plan.draft.finish(options.at);
     const changes = [...result.changes, ...(plan.extra ?? [])];
     const commit = changes.length === 0 ? null : await writeCommit(git, { parent: base, changes, message: plan.message(result) });
