@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { commitTree, gitTuf, statusJson } from './helpers/cli.js';
 import { filesOf, stagingFixtures } from './helpers/fixtures.js';
 import { git, initRepo, tempDir } from './helpers/git.js';
+import { installOneShotPrePush } from './helpers/signing.js';
 
 const event = path.join(stagingFixtures, 'event-root-v14');
 const mainState = path.join(event, '00-5377311');
@@ -88,6 +89,19 @@ test('before the signing period nothing is due; an event pushed by someone else 
   assert.is(reopened.code, 0, reopened.stderr);
   assert.equal(JSON.parse(reopened.stdout).events.map((entry: { status: string }) => entry.status), ['created']);
   assert.is(git(other, 'for-each-ref', '--format=%(refname)', 'refs/remotes/origin/sign'), '');
+});
+
+test('two runs at once: the one that loses the push reports the event as existing, and keeps no branch of its own', () => {
+  const { upstream, clone } = world();
+  const other = path.join(tempDir('events-race'), 'clone');
+  git(path.dirname(other), 'clone', '-q', upstream, other);
+  assert.is(gitTuf(other, ['events'], { GIT_TUF_NOW: RENEWED_AT }).code, 0);
+  installOneShotPrePush(clone, `git -C '${other}' push -q origin sign/root-v14`);
+  const result = gitTuf(clone, ['events', '--push', '--json'], { GIT_TUF_NOW: RENEWED_AT });
+  assert.is(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).events.map((entry: { status: string }) => entry.status), ['exists']);
+  assert.is(git(upstream, 'rev-parse', 'sign/root-v14'), git(other, 'rev-parse', 'sign/root-v14'));
+  assert.is(git(clone, 'for-each-ref', 'refs/heads/sign'), '');
 });
 
 test('without a main branch, events is a one-line error', () => {

@@ -133,8 +133,9 @@ export async function pushBranch(git: GitRepository, remote: string, commit: str
   const status = stdout.split('\n').find((line) => /^[ +\-*=!]\t/.test(line));
   if (result.code === 0 && status !== undefined && status[0] !== '!') return 'pushed';
   if (status !== undefined && /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)/.test(status)) return 'behind';
-  // Two pushes at the same moment: the remote checked ours, then found the ref moved under it.
-  if (status !== undefined && /\(failed to update ref\)/.test(status) && /is at [0-9a-f]+ but expected/.test(result.stderr)) return 'behind';
+  // Two pushes at the same moment: the remote checked ours, then found the ref moved under it (or,
+  // for a new branch, created by the other push).
+  if (status !== undefined && /\(failed to update ref\)/.test(status) && /is at [0-9a-f]+ but expected|reference already exists/.test(result.stderr)) return 'behind';
   const remoteSays = result.stderr
     .split('\n')
     .filter((line) => line.startsWith('remote: ') && line.length > 'remote: '.length)

@@ -44,17 +44,28 @@ export async function renewalEvents(git: GitRepository, options: { push: boolean
     const name = `${role}-v${version}`;
     const branch = `${EVENT_PREFIX}${name}`;
     const refs = [`refs/heads/${branch}`, ...(remote ? [`refs/remotes/${remote}/${branch}`] : [])];
-    const existing = (await git.refCommits(refs)).size > 0;
+    const exists = async (): Promise<boolean> => (await git.refCommits(refs)).size > 0;
     const entry = { event: name, role, version, expires: formatExpires(metadata.expires) };
-    if (existing) {
-      events.push({ ...entry, renewedExpires: null, status: 'exists', commit: null, pushedTo: null });
+    const existing = { ...entry, renewedExpires: null, status: 'exists' as const, commit: null, pushedTo: null };
+    if (await exists()) {
+      events.push(existing);
       continue;
     }
-    const result = await editEvent(git, name, { create: true, mustBeNew: true, push: options.push, at: options.at, fetched: true }, async (context) => {
-      const draft = new Draft(context.event, context.knownGood);
-      draft.renew(role);
-      return { draft, message: (done) => `Periodic version bump: ${done.bumped.map((bump) => `${bump.role} v${bump.version}`).join(', ')}\n\n${role} expires at ${entry.expires}, within its ${signingDays}-day signing period.\n` };
-    });
+    let result;
+    try {
+      result = await editEvent(git, name, { create: true, mustBeNew: true, push: options.push, at: options.at, fetched: true }, async (context) => {
+        const draft = new Draft(context.event, context.knownGood);
+        draft.renew(role);
+        return { draft, message: (done) => `Periodic version bump: ${done.bumped.map((bump) => `${bump.role} v${bump.version}`).join(', ')}\n\n${role} expires at ${entry.expires}, within its ${signingDays}-day signing period.\n` };
+      });
+    } catch (error) {
+      // Another run (CI on a schedule, a maintainer) pushed the same event first: it exists.
+      if (error instanceof GitTufError && (await exists())) {
+        events.push(existing);
+        continue;
+      }
+      throw error;
+    }
     const renewed = result.draft.bumped.find((bump) => bump.role === role);
     events.push({ ...entry, renewedExpires: renewed?.expires ?? null, status: 'created', commit: result.commit, pushedTo: result.pushedTo });
   }
