@@ -12,7 +12,9 @@ import { reviewEvent, type RoleReview } from './event/review.js';
 import { signatureTasks, withSignatures, type SignatureTask } from './event/sign-plan.js';
 import { GitRepository } from './git/repository.js';
 import { advanceBranch, fetchRemote, pushBranch, writeCommit, type FileChange } from './git/write.js';
-import { roleMetadata } from './repo/state.js';
+import { acceptInvitations, type Acceptance } from './edit/accept.js';
+import { Draft } from './edit/draft.js';
+import { roleMetadata, withMetadataChanges, type RepositoryState } from './repo/state.js';
 import { readSettings, type Settings } from './settings.js';
 import { openSigner, type OpenedSigner } from './signers/open.js';
 import { EVENT_PREFIX } from './status.js';
@@ -37,12 +39,23 @@ export interface SigningPlan {
   /** The event tip the plan was made from (what was reviewed). */
   commit: string;
   loaded: LoadedEvent;
+  /** The event as it will be signed: the loaded state, with the invitations accepted. */
+  state: RepositoryState;
+  /** This signer's invitations being accepted in the same commit, and the files that does. */
+  acceptance: AcceptancePlan | null;
   reviews: RoleReview[];
   tasks: { signer: OpenedSigner; task: SignatureTask }[];
   /** The known good's `signed` of each role to sign, for `--show-bytes`. */
   knownGoodPayloads: Map<string, unknown>;
-  /** Roles this signer is invited to (accepting needs `git tuf sign` support for invitations). */
+  /** Roles this signer is invited to. */
   invitations: string[];
+}
+
+/** An invitation accepted with `key`: the files that changes and the roles it bumps. */
+export interface AcceptancePlan extends Acceptance {
+  key: OpenedSigner['publicKey'];
+  changes: FileChange[];
+  bumped: string[];
 }
 
 export interface SignResult {
@@ -56,6 +69,8 @@ export interface SignResult {
   pullRequest: { from: string; to: string } | null;
   /** How many times the signatures were re-applied after another signer pushed first. */
   retries: number;
+  /** The invitation accepted in the same commit: the roles and the keyid added. */
+  accepted: { roles: string[]; keyid: string } | null;
 }
 
 export interface SignSessionOptions {
@@ -172,7 +187,6 @@ export class SigningSession {
         hint: `see git tuf status ${this.settings.pullRemote}/${EVENT_PREFIX}${name}; a maintainer must fix the event first`,
       });
     }
-    const changed = loaded.report.roles.filter((role) => role.change === 'added' || role.change === 'modified').map((role) => role.name);
     const invitations = loaded.report.invitations.find((invite) => invite.signer === this.settings.handle)?.roles ?? [];
     const tasks: SigningPlan['tasks'] = [];
     const failures: GitTufError[] = [];
@@ -187,7 +201,18 @@ export class SigningSession {
         continue;
       }
       this.#signers.push(signer);
-      for (const task of signatureTasks(loaded.state, loaded.knownGood, signer.publicKey, changed)) tasks.push({ signer, task });
+    }
+    let state = loaded.state;
+    let acceptance: SigningPlan['acceptance'] = null;
+    if (invitations.length > 0) {
+      const signer = this.#signers[0];
+      if (!signer) throw failures[0]!;
+      ({ state, acceptance } = this.#accept(loaded.state, loaded.knownGood, signer.publicKey));
+    }
+    const changed = loaded.report.roles.filter((role) => role.change === 'added' || role.change === 'modified').map((role) => role.name);
+    for (const role of acceptance?.bumped ?? []) if (!changed.includes(role)) changed.push(role);
+    for (const signer of this.#signers) {
+      for (const task of signatureTasks(state, loaded.knownGood, signer.publicKey, changed)) tasks.push({ signer, task });
     }
     if (tasks.length === 0 && invitations.length === 0) {
       if (failures.length > 0) throw failures[0]!;
@@ -202,7 +227,18 @@ export class SigningSession {
       const before = roleMetadata(loaded.knownGood, task.role);
       if (before) knownGoodPayloads.set(task.role, before.signed);
     }
-    return { event: name, commit, loaded, reviews: reviewEvent(loaded.state, loaded.knownGood), tasks, knownGoodPayloads, invitations };
+    return { event: name, commit, loaded, state, acceptance, reviews: reviewEvent(state, loaded.knownGood), tasks, knownGoodPayloads, invitations };
+  }
+
+  /**
+   * Accepts this signer's invitations on `event`: their key goes into the delegating roles, the
+   * roles are bumped as any edit does, and the result is what gets signed (one commit).
+   */
+  #accept(event: RepositoryState, knownGood: RepositoryState, key: OpenedSigner['publicKey']): { state: RepositoryState; acceptance: AcceptancePlan } {
+    const draft = new Draft(event, knownGood);
+    const accepted = acceptInvitations(draft, this.settings.handle, key);
+    const result = draft.finish(this.at);
+    return { state: withMetadataChanges(event, result.changes), acceptance: { ...accepted, key, changes: result.changes, bumped: result.bumped.map((bump) => bump.role) } };
   }
 
   /**
@@ -211,9 +247,7 @@ export class SigningSession {
    */
   async sign(plan: SigningPlan, options: { push: boolean }): Promise<SignResult> {
     if (plan.tasks.length === 0) {
-      throw new GitTufError('usage', `you are invited to ${plan.invitations.join(', ')} in ${EVENT_PREFIX}${plan.event}, and git tuf cannot accept invitations yet`, {
-        hint: 'ask a maintainer to add your key with git tuf delegate',
-      });
+      throw new GitTufError('usage', `your key is not expected to sign anything in ${EVENT_PREFIX}${plan.event}`, { hint: 'check git tuf status for who still has to sign' });
     }
     const signatures = new Map<string, { task: SignatureTask; signatures: Signature[] }>();
     for (const { signer, task } of plan.tasks) {
@@ -230,11 +264,14 @@ export class SigningSession {
     const signed = [...signatures.values()].map(({ task, signatures: list }) => ({ role: task.role, version: task.version, keyids: list.map((entry) => entry.keyid) }));
     const branch = `${EVENT_PREFIX}${plan.event}`;
     let base = plan.commit;
-    let state = plan.loaded.state;
+    let state = plan.state;
+    let acceptedFiles = plan.acceptance?.changes ?? [];
     for (let attempt = 0; ; attempt++) {
-      const changes = this.#signedFiles(state, signatures, branch);
-      const commit = await writeCommit(this.git, { parent: base, changes, message: this.#message(signed) });
-      const result = { event: plan.event, commit: commit ?? base, signed, retries: attempt };
+      const signedFiles = this.#signedFiles(state, signatures, branch);
+      const changes = [...acceptedFiles.filter((change) => !signedFiles.some((file) => file.path === change.path)), ...signedFiles];
+      const commit = await writeCommit(this.git, { parent: base, changes, message: this.#message(signed, plan.acceptance) });
+      const invitation = plan.acceptance ? { roles: plan.acceptance.roles, keyid: plan.acceptance.keyid } : null;
+      const result = { event: plan.event, commit: commit ?? base, signed, retries: attempt, accepted: invitation };
       if (!options.push) {
         const local = await this.git.resolveCommit(`refs/heads/${branch}`);
         if (local !== null && local !== base) {
@@ -260,8 +297,19 @@ export class SigningSession {
       const tip = await this.#eventTip(plan.event);
       if (!tip) throw new GitTufError('missing-ref', `${branch} disappeared from ${this.settings.pullRemote} while signing; nothing was pushed`, { hint: 'it was probably merged or deleted; check with git tuf status' });
       const reloaded = await this.#load(plan.event, tip);
+      let next = reloaded.state;
+      if (plan.acceptance) {
+        // The invitation is accepted again on the new tip; what that produces must be what was signed.
+        const invited = reloaded.state.invites.get(this.settings.handle) ?? [];
+        if (invited.join('\0') !== plan.acceptance.roles.join('\0')) {
+          throw new GitTufError('usage', `your invitation in ${branch} changed while you were signing; nothing was pushed`, { hint: `review the event again: git tuf sign ${plan.event}` });
+        }
+        const again = this.#accept(reloaded.state, reloaded.knownGood, plan.acceptance.key);
+        next = again.state;
+        acceptedFiles = again.acceptance.changes;
+      }
       for (const { task } of signatures.values()) {
-        const now = roleMetadata(reloaded.state, task.role);
+        const now = roleMetadata(next, task.role);
         if (!now || !canonicalJson(now.signed).equals(task.payload)) {
           throw new GitTufError('usage', `${task.role} changed in ${branch} while you were signing; your signature was not pushed`, {
             hint: `review the new version: git tuf sign ${plan.event}`,
@@ -269,7 +317,7 @@ export class SigningSession {
         }
       }
       base = tip;
-      state = reloaded.state;
+      state = next;
     }
   }
 
@@ -286,9 +334,10 @@ export class SigningSession {
     return changes;
   }
 
-  #message(signed: SignResult['signed']): string {
+  #message(signed: SignResult['signed'], acceptance: SigningPlan['acceptance']): string {
     const roles = signed.map((entry) => `${entry.role} v${entry.version}`).join(', ');
-    return `Signature from ${this.settings.handle}\n\nSigned ${roles} with git tuf.\n`;
+    const accepted = acceptance ? `Accepted the invitation to ${acceptance.roles.join(', ')} with key ${acceptance.keyid}.\n` : '';
+    return `Signature from ${this.settings.handle}\n\n${accepted}Signed ${roles} with git tuf.\n`;
   }
 
   async #forkTip(branch: string): Promise<string | null> {

@@ -1,7 +1,7 @@
 // `git tuf sign` through the real binary and real git, with key files: keyholders in separate
 // clones of a bare upstream sign a root rotation; races, forks and every refusal leave no trace.
 import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,7 +9,7 @@ import { canonicalJson } from '../git-tuf/tuf/canonical.js';
 import { formatMetadata } from '../git-tuf/tuf/json.js';
 import { gitTuf, statusJson } from './helpers/cli.js';
 import { git, initRepo } from './helpers/git.js';
-import { cloneFor, commitChanges, gitTufAsync, keyholder, rootRotationWorld, type SigningWorld } from './helpers/signing.js';
+import { cloneFor, commitChanges, gitTufAsync, installOneShotPrePush, keyholder, rootRotationWorld, type SigningWorld } from './helpers/signing.js';
 import { signBytes } from './helpers/tuf-repo.js';
 
 function upstreamRoot(world: SigningWorld, ref = 'sign/rotate'): { signatures: { keyid: string; sig: string }[]; signed: unknown } {
@@ -185,12 +185,5 @@ test('--show-bytes shows the exact canonical bytes, their sha256 and a diff agai
   assert.match(result.stdout, /\n- +"threshold": 1\n\+ +"threshold": 3\n/);
   assert.match(result.stdout, /\n- "version": 1,\n\+ "version": 2,\n/);
 });
-
-/** A pre-push hook that runs `command` on the first push only (then removes itself). */
-function installOneShotPrePush(clone: string, command: string): void {
-  const hook = path.join(clone, '.git', 'hooks', 'pre-push');
-  writeFileSync(hook, `#!/bin/sh\nrm -f "$0"\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n${command} >&2 || exit 1\n`);
-  chmodSync(hook, 0o755);
-}
 
 test.run();

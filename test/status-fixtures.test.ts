@@ -3,30 +3,17 @@
  * one commit per state with its original dates), give the results its README states, through
  * the real `git tuf status`.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { commitTree, gitTuf, projectRoot, statusJson } from './helpers/cli.js';
+import { commitTree, gitTuf, statusJson } from './helpers/cli.js';
+import { filesOf, stagingFixtures as fixtures } from './helpers/fixtures.js';
 import { git, initRepo, tempDir } from './helpers/git.js';
 
-const fixtures = path.join(projectRoot, 'test', 'fixtures', 'root-signing-staging');
 interface State { dir: string; commit_date: string; subject: string }
 const manifest = JSON.parse(readFileSync(path.join(fixtures, 'manifest.json'), 'utf8')) as Record<string, State[]>;
 const HANDLES = ['@jku', '@kommendorkapten', '@joshuagl', '@mnm678'];
-
-function filesOf(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (relative: string): void => {
-    for (const name of readdirSync(path.join(dir, relative))) {
-      const child = relative ? `${relative}/${name}` : name;
-      if (statSync(path.join(dir, child)).isDirectory()) walk(child);
-      else files.set(child, readFileSync(path.join(dir, child)));
-    }
-  };
-  for (const top of ['metadata', 'targets']) walk(top);
-  return files;
-}
 
 interface Replayed { dir: string; branch: string; commits: string[] }
 

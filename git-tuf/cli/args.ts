@@ -84,10 +84,11 @@ export function commandHelp(spec: CommandSpec): string {
     lines.push('');
   }
   lines.push('options:');
-  for (const option of [...spec.options, ...GLOBAL_OPTIONS]) {
-    const flag = `${option.alias ? `-${option.alias}, ` : ''}--${option.name}${option.value ? ` ${option.value}` : ''}`;
-    lines.push(`  ${flag.padEnd(22)}${option.description}`);
-  }
+  const options = [...spec.options, ...GLOBAL_OPTIONS];
+  const flags = options.map((option) => `${option.alias ? `-${option.alias}, ` : ''}--${option.name}${option.value ? ` ${option.value}` : ''}`);
+  // Long flags widen the column for all, so that a description never runs into its flag.
+  const width = Math.max(22, ...flags.map((flag) => flag.length + 2));
+  options.forEach((option, index) => lines.push(`  ${flags[index]!.padEnd(width)}${option.description}`));
   if (spec.details) lines.push('', spec.details.trimEnd());
   return `${lines.join('\n')}\n`;
 }

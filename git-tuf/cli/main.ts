@@ -13,6 +13,10 @@ interface CommandModule {
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   status: { summary: 'verify the repository or a signing event; who still has to sign', load: () => import('../commands/status.js') },
   sign: { summary: 'review a signing event and sign it with your key', load: () => import('../commands/sign.js') },
+  init: { summary: 'start a TUF repository: root and targets signers, online key (event sign/init)', load: () => import('../commands/init.js') },
+  delegate: { summary: 'change who signs a role, thresholds, periods, delegations (in an event)', load: () => import('../commands/delegate.js') },
+  update: { summary: 'make an event\'s targets metadata match the files in targets/', load: () => import('../commands/update.js') },
+  events: { summary: 'create renewal events for roles inside their signing period', load: () => import('../commands/events.js') },
   key: { summary: 'list keys on hardware tokens; show a key\'s public entry', load: () => import('../commands/key.js') },
   hooks: { summary: 'install or remove the pre-push and post-merge hooks', load: () => import('../commands/hooks.js') },
   hook: { summary: 'run a hook\'s checks (what the installed hooks call)', load: () => import('../commands/hook.js') },

@@ -53,6 +53,7 @@ async function pickEvent(session: SigningSession): Promise<string | null> {
 function resultText(result: SignResult): string {
   const roles = result.signed.map((entry) => `${entry.role} v${entry.version}`).join(', ');
   const lines = [`signed ${roles} in sign/${result.event} (${result.commit.slice(0, 7)})`];
+  if (result.accepted) lines.unshift(`accepted the invitation to ${result.accepted.roles.join(', ')} with key ${result.accepted.keyid.slice(0, 8)}`);
   if (result.retries > 0) lines.push(`re-applied on top of ${result.retries} newer push${result.retries === 1 ? '' : 'es'} by other signers`);
   if (result.pushedTo) lines.push(`pushed to ${result.pushedTo}`);
   if (result.localBranch) lines.push(`committed to your local branch ${result.localBranch}; push it when ready: git push <remote> ${result.localBranch}`);

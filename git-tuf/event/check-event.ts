@@ -66,7 +66,7 @@ function checkChangedRole(event: RepositoryState, knownGood: RepositoryState, ro
     if (metadata.signed.version !== expected) {
       problems.push(problem('error', `root version is ${metadata.signed.version}; this event must make it exactly ${expected}`, { ...where, hint: 'root versions go up by one per signing event' }));
     }
-    const chain = checkRootChain(event, trusted ? { fromVersion: expected, trusted, pendingVersion: metadata.signed.version } : {});
+    const chain = checkRootChain(event, trusted ? { fromVersion: expected, trusted, pendingVersion: metadata.signed.version } : { pendingVersion: metadata.signed.version });
     problems.push(...chain.problems);
     status = roleStatus(role, file, metadata, facts, chain.current, online);
     if (!event.rootHistory.has(metadata.signed.version)) {
@@ -132,6 +132,8 @@ export function checkEvent(event: RepositoryState, knownGood: RepositoryState, a
 
   for (const role of order) {
     const change = changes.get(role)!;
+    // A new repository's first event has no snapshot or timestamp yet: publish makes them.
+    if (change === 'unchanged' && !entryOf(event, role)) continue;
     let status: RoleStatus;
     if (change === 'added' || change === 'modified') {
       status = checkChangedRole(event, knownGood, role, change, at);

@@ -103,9 +103,12 @@ async function worktreeOf(git: GitRepository, ref: string): Promise<string | nul
   return null;
 }
 
-/** Fetches `refspecs` from `remote` (no tags); errors name the remote and git's reason. */
-export async function fetchRemote(git: GitRepository, remote: string, refspecs: readonly string[] = []): Promise<void> {
-  const args = ['fetch', '--quiet', '--no-tags', '--end-of-options', remote, ...refspecs];
+/**
+ * Fetches `refspecs` from `remote` (no tags); errors name the remote and git's reason. `prune`
+ * also drops remote-tracking refs the refspecs cover whose branch is gone (a merged event).
+ */
+export async function fetchRemote(git: GitRepository, remote: string, refspecs: readonly string[] = [], options: { prune?: boolean } = {}): Promise<void> {
+  const args = ['fetch', '--quiet', '--no-tags', ...(options.prune ? ['--prune'] : []), '--end-of-options', remote, ...refspecs];
   const result = await git.run(args);
   if (result.code !== 0) {
     const reason = result.stderr.split('\n').find((line) => line.trim() !== '')?.replace(/^fatal: /, '') ?? `exit code ${result.code}`;
@@ -130,8 +133,9 @@ export async function pushBranch(git: GitRepository, remote: string, commit: str
   const status = stdout.split('\n').find((line) => /^[ +\-*=!]\t/.test(line));
   if (result.code === 0 && status !== undefined && status[0] !== '!') return 'pushed';
   if (status !== undefined && /\[rejected\].*\((fetch first|non-fast-forward|stale info)\)/.test(status)) return 'behind';
-  // Two pushes at the same moment: the remote checked ours, then found the ref moved under it.
-  if (status !== undefined && /\(failed to update ref\)/.test(status) && /is at [0-9a-f]+ but expected/.test(result.stderr)) return 'behind';
+  // Two pushes at the same moment: the remote checked ours, then found the ref moved under it (or,
+  // for a new branch, created by the other push).
+  if (status !== undefined && /\(failed to update ref\)/.test(status) && /is at [0-9a-f]+ but expected|reference already exists/.test(result.stderr)) return 'behind';
   const remoteSays = result.stderr
     .split('\n')
     .filter((line) => line.startsWith('remote: ') && line.length > 'remote: '.length)

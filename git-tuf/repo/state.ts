@@ -46,6 +46,11 @@ export interface RepositoryState {
   artifacts: Map<string, Artifact>;
 }
 
+/** The state of a commit without metadata or targets (or of no commit: a new history). */
+export function emptyState(): RepositoryState {
+  return { commit: '', root: undefined, rootHistory: new Map(), roles: new Map(), strayFiles: [], invites: new Map(), artifacts: new Map() };
+}
+
 function roleTypeOf(name: string): RoleType {
   return name === 'root' || name === 'snapshot' || name === 'timestamp' ? name : 'targets';
 }
@@ -159,4 +164,29 @@ export async function digestArtifacts(state: RepositoryState, digests: BlobDiges
       files[i]!.sha256 = digest.sha256;
     }
   }
+}
+
+/**
+ * The state with `changes` applied to its metadata files, as if committed (targets/ is not
+ * changed). Used to sign what an edit made in the same commit as the edit.
+ */
+export function withMetadataChanges(state: RepositoryState, changes: readonly { path: string; content: Buffer | null }[]): RepositoryState {
+  const next: RepositoryState = { ...state, rootHistory: new Map(state.rootHistory), roles: new Map(state.roles), invites: new Map(state.invites) };
+  for (const change of changes) {
+    if (!change.path.startsWith(`${METADATA_DIR}/`)) continue;
+    const name = change.path.slice(METADATA_DIR.length + 1);
+    const history = /^root_history\/([1-9]\d{0,8})\.root\.json$/.exec(name);
+    const parse = <T extends RoleType>(type: T): MetadataFile<T> => parseFile(change.path, `uncommitted:${change.path}`, change.content!, type);
+    if (name === EVENT_STATE_FILE) next.invites = change.content ? parseInvites(change.content, change.path) : new Map();
+    else if (name === 'root.json') next.root = change.content ? parse('root') : undefined;
+    else if (history) {
+      if (change.content) next.rootHistory.set(Number(history[1]), parse('root'));
+      else next.rootHistory.delete(Number(history[1]));
+    } else if (!name.includes('/') && name.endsWith('.json')) {
+      const role = name.slice(0, -'.json'.length);
+      if (change.content) next.roles.set(role, parse(roleTypeOf(role)));
+      else next.roles.delete(role);
+    }
+  }
+  return next;
 }

@@ -58,7 +58,9 @@ export function renderReview(plan: SigningPlan, colour: Palette, showBytes: bool
       lines.push(`  ${sign} ${change.path}${change.length === null ? '' : `  ${change.length} bytes  sha256 ${change.sha256}`}`);
     }
   }
-  if (plan.invitations.length > 0) lines.push('', `you are invited to sign: ${plan.invitations.join(', ')}`);
+  if (plan.acceptance) {
+    lines.push('', colour.bold(`accepting your invitation to ${plan.acceptance.roles.join(', ')}: adds your key ${plan.acceptance.keyid} (${plan.acceptance.handle})`));
+  } else if (plan.invitations.length > 0) lines.push('', `you are invited to sign: ${plan.invitations.join(', ')}`);
   if (plan.tasks.length > 0) {
     lines.push('', 'you will sign:');
     for (const { signer, task } of plan.tasks) {

@@ -3,7 +3,7 @@
  * event pushed by a maintainer, and keyholder clones configured as real keyholders are.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatMetadata } from '../../git-tuf/tuf/json.js';
 import { binPath, commitTree } from './cli.js';
@@ -115,3 +115,11 @@ export function gitTufAsync(cwd: string, args: string[], env: Record<string, str
     child.stdin.end(input ?? '');
   });
 }
+
+/** A pre-push hook that runs `command` on the first push only (then removes itself). */
+export function installOneShotPrePush(clone: string, command: string): void {
+  const hook = path.join(clone, '.git', 'hooks', 'pre-push');
+  writeFileSync(hook, `#!/bin/sh\nrm -f "$0"\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\n${command} >&2 || exit 1\n`);
+  chmodSync(hook, 0o755);
+}
+
