@@ -1,5 +1,5 @@
 /**
- * A key URI to a signer. Each kind of signer is imported only when a URI of its kind is opened,
+ * A key URI to a signer (`file:`, `hsm:`, `pkcs11:`, `gcpkms:`). Each kind of signer is imported only when a URI of its kind is opened,
  * so signing with a key file never loads PKCS#11 or cloud client libraries.
  */
 import path from 'node:path';
@@ -64,7 +64,12 @@ export async function openSigner(uri: string, settings: Settings, options: OpenS
       });
       return { uri, publicKey: signer.publicKey, sign: (payload) => signer.sign(payload), close: () => signer.close() };
     }
+    case 'gcpkms': {
+      const { openGcpKmsSigner } = await import('./gcpkms.js');
+      const { signer, close } = await openGcpKmsSigner(uri);
+      return { uri, publicKey: signer.publicKey, sign: (payload) => signer.sign(payload), close };
+    }
     default:
-      throw new GitTufError('usage', `unsupported key URI "${uri}"`, { hint: 'use file:, hsm: or pkcs11: (gcpkms: for online keys)' });
+      throw new GitTufError('usage', `unsupported key URI "${uri}"`, { hint: 'use file:, hsm:, pkcs11: or gcpkms:' });
   }
 }
