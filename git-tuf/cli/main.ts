@@ -13,6 +13,7 @@ interface CommandModule {
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   status: { summary: 'verify the repository or a signing event; who still has to sign', load: () => import('../commands/status.js') },
   sign: { summary: 'review a signing event and sign it with your key', load: () => import('../commands/sign.js') },
+  publish: { summary: 're-sign online roles, build the static repository, verify it with real clients', load: () => import('../commands/publish.js') },
   key: { summary: 'list keys on hardware tokens; show a key\'s public entry', load: () => import('../commands/key.js') },
 };
 

@@ -1,0 +1,86 @@
+/**
+ * A publishing world on disk: a bare upstream whose main holds a valid repository with an online
+ * key, and publisher clones (CI) that sign with that key through git config tuf.key.<keyid>.uri.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expiresAfter, formatExpires } from '../../git-tuf/tuf/expires.js';
+import { commitTree } from './cli.js';
+import { commitFiles, git, initRepo, tempDir } from './git.js';
+import { RepoModel, testKey, type Json, type KeyKind, type ModelOptions, type TestKey } from './tuf-repo.js';
+
+/** "Now" for a publish test: the real time to the second (clients check expiry at the real time). */
+export const NOW = formatExpires(new Date());
+export const env = { GIT_TUF_NOW: NOW };
+
+export interface PublishWorld {
+  base: string;
+  upstream: string;
+  model: RepoModel;
+  online: TestKey;
+  /** The online key's PEM file. */
+  onlineFile: string;
+  /** A maintainer clone on main, for changing the repository. */
+  maintainer: string;
+}
+
+export interface WorldOptions {
+  onlineKind?: KeyKind;
+  onlineUri?: string;
+  artifacts?: Record<string, string | Buffer>;
+  delegations?: ModelOptions['delegations'];
+  /** Days until snapshot and timestamp expire (default: far away, nothing due). */
+  onlineExpiresInDays?: number;
+}
+
+export function publishWorld(options: WorldOptions = {}): PublishWorld {
+  const base = tempDir('publish-world');
+  const online = testKey(options.onlineKind ?? 'ed25519', { onlineUri: options.onlineUri ?? 'gcpkms:projects/p/locations/global/keyRings/tuf/cryptoKeys/online/cryptoKeyVersions/1' });
+  const onlineFile = path.join(base, 'online.pem');
+  writeFileSync(onlineFile, online.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const model = new RepoModel({
+    rootKeys: [testKey('ecdsa-p256', { owner: '@alice' })],
+    onlineKey: online,
+    artifacts: options.artifacts ?? { 'hello.txt': 'hello' },
+    ...(options.delegations ? { delegations: options.delegations } : {}),
+  });
+  if (options.onlineExpiresInDays !== undefined) {
+    const expires = expiresAfter(new Date(NOW), options.onlineExpiresInDays);
+    model.role('snapshot').signed.expires = expires;
+    model.role('timestamp').signed.expires = expires;
+  }
+  const upstream = initRepo(path.join(base, 'upstream.git'), { bare: true });
+  const maintainer = initRepo(path.join(base, 'maintainer'));
+  git(maintainer, 'remote', 'add', 'origin', upstream);
+  commitTree(maintainer, model.files(), 'Initial repository');
+  git(maintainer, 'push', '-q', 'origin', 'main');
+  return { base, upstream, model, online, onlineFile, maintainer };
+}
+
+/** A CI clone of the upstream that signs the online key with the key file. */
+export function publisher(world: PublishWorld, name = 'ci'): string {
+  const dir = path.join(world.base, `${name}-${Math.random().toString(36).slice(2, 8)}`);
+  git(world.base, 'clone', '-q', world.upstream, dir);
+  git(dir, 'config', 'user.name', name);
+  git(dir, 'config', 'user.email', `${name}@example.com`);
+  git(dir, 'config', `tuf.key.${world.online.keyid}.uri`, `file:${world.onlineFile}`);
+  return dir;
+}
+
+/** Commits the model's offline roles and artifacts on main and pushes them (a merged signing event); the online roles stay as publish left them. */
+export function pushModel(world: PublishWorld, message: string): string {
+  git(world.maintainer, 'pull', '-q', '--ff-only', 'origin', 'main');
+  const files = Object.fromEntries([...world.model.files()].filter(([file]) => file !== 'metadata/snapshot.json' && file !== 'metadata/timestamp.json'));
+  const commit = commitFiles(world.maintainer, files, message);
+  git(world.maintainer, 'push', '-q', 'origin', 'main');
+  return commit;
+}
+
+/** Adds an artifact as a merged event would: targets version + 1, snapshot left as online signing last saw it. */
+export function addArtifact(world: PublishWorld, file: string, content: string): void {
+  world.model.autoSnapshot = false;
+  world.model.setArtifact(file, content);
+  const owner = file.includes('/') && world.model.roles.has(file.split('/')[0]!) ? file.split('/')[0]! : 'targets';
+  const signed = world.model.role(owner).signed as Json;
+  signed.version = (signed.version as number) + 1;
+}
