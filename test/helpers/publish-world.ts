@@ -57,13 +57,13 @@ export function publishWorld(options: WorldOptions = {}): PublishWorld {
   return { base, upstream, model, online, onlineFile, maintainer };
 }
 
-/** A CI clone of the upstream that signs the online key with the key file. */
-export function publisher(world: PublishWorld, name = 'ci'): string {
+/** A CI clone of the upstream; it signs the online key with the key file unless `useKeyFile` is false. */
+export function publisher(world: PublishWorld, name = 'ci', useKeyFile = true): string {
   const dir = path.join(world.base, `${name}-${Math.random().toString(36).slice(2, 8)}`);
   git(world.base, 'clone', '-q', world.upstream, dir);
   git(dir, 'config', 'user.name', name);
   git(dir, 'config', 'user.email', `${name}@example.com`);
-  git(dir, 'config', `tuf.key.${world.online.keyid}.uri`, `file:${world.onlineFile}`);
+  if (useKeyFile) git(dir, 'config', `tuf.key.${world.online.keyid}.uri`, `file:${world.onlineFile}`);
   return dir;
 }
 
