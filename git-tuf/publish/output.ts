@@ -15,6 +15,25 @@ export function stagingDir(out: string): string {
   return path.join(path.dirname(out), `.${path.basename(out)}.publish-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes staging directories of publishes that died (killed, power loss) before finishing. */
+export async function removeAbandoned(out: string): Promise<void> {
+  if (!existsSync(path.dirname(out))) return;
+  const prefix = `.${path.basename(out)}.publish-`;
+  for (const name of readdirSync(path.dirname(out))) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length).split('-')[0]) : NaN;
+    if (Number.isSafeInteger(pid) && pid > 0 && !alive(pid)) await rm(path.join(path.dirname(out), name), { recursive: true, force: true });
+  }
+}
+
 /** Undoes a swap that was interrupted after the old output was moved aside. */
 export function restoreInterrupted(out: string): void {
   if (existsSync(out) || !existsSync(path.dirname(out))) return;

@@ -23,13 +23,13 @@ import { openSigner, type OpenedSigner } from '../signers/open.js';
 import { buildPlan, buildRepository, metadataFiles } from './build.js';
 import { planOnlineSigning, type OnlineTask } from './online-plan.js';
 import { signOnline, type OnlineKey, type SignedRole } from './online-sign.js';
-import { publishedRoot, replaceDirectory, restoreInterrupted, stagingDir } from './output.js';
+import { publishedRoot, removeAbandoned, replaceDirectory, restoreInterrupted, stagingDir } from './output.js';
 import { verifyWithClients, type ClientCheck, type TrustedStart } from './verify.js';
 
 /** How often a push that lost a race is re-planned on the new main before giving up. */
 const PUSH_ATTEMPTS = 5;
 
-/** For tests only: stop at this point (`built`, `verified`), say so on stderr, go on when stdin closes. */
+/** For tests only: stop at this point (`committed`, `built`, `verified`), say so on stderr, go on when stdin closes. */
 export const PAUSE_VARIABLE = 'GIT_TUF_PUBLISH_PAUSE';
 
 export interface PublishOptions {
@@ -69,9 +69,9 @@ function firstError(state: RepositoryState, at: Date, options: CheckOptions): st
   return `${errors[0]!.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`;
 }
 
-async function pausePoint(name: string, dir: string): Promise<void> {
+async function pausePoint(name: string, what: string): Promise<void> {
   if (process.env[PAUSE_VARIABLE] !== name) return;
-  process.stderr.write(`git tuf: paused at ${name}: ${dir}\n`);
+  process.stderr.write(`git tuf: paused at ${name}: ${what}\n`);
   await new Promise<void>((resolve) => {
     process.stdin.on('end', resolve);
     process.stdin.resume();
@@ -163,6 +163,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       await digestArtifacts(next, digests);
       const problem = firstError(next, at, {});
       if (problem) throw new GitTufError('internal', `the online-signed main would not be valid: ${problem}`, { hint: 'nothing was committed or pushed; report this with git tuf status main' });
+      await pausePoint('committed', commit);
       if (options.push && (await pushBranch(git, remote!, commit, 'main')) === 'behind') {
         // Another publisher (or a merge) moved main: look again at what main now needs.
         if (attempt >= PUSH_ATTEMPTS) throw new GitTufError('git', `main on ${remote} kept moving while publishing (${attempt} attempts)`, { hint: 'run again' });
@@ -216,6 +217,7 @@ async function moveLocalMain(git: GitRepository, localMain: string, published: s
 
 async function buildAndVerify(git: GitRepository, state: RepositoryState, out: string, at: Date): Promise<{ metadata: string[]; targets: number; checks: ClientCheck[] }> {
   restoreInterrupted(out);
+  await removeAbandoned(out);
   const previous = publishedRoot(out);
   const staging = stagingDir(out);
   try {

@@ -2,11 +2,12 @@
  * A publishing world on disk: a bare upstream whose main holds a valid repository with an online
  * key, and publisher clones (CI) that sign with that key through git config tuf.key.<keyid>.uri.
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expiresAfter, formatExpires } from '../../git-tuf/tuf/expires.js';
-import { commitTree } from './cli.js';
-import { commitFiles, git, initRepo, tempDir } from './git.js';
+import { binPath, commitTree } from './cli.js';
+import { commitFiles, git, gitEnv, initRepo, tempDir } from './git.js';
 import { RepoModel, testKey, type Json, type KeyKind, type ModelOptions, type TestKey } from './tuf-repo.js';
 
 /** "Now" for a publish test: the real time to the second (clients check expiry at the real time). */
@@ -84,3 +85,31 @@ export function addArtifact(world: PublishWorld, file: string, content: string):
   const signed = world.model.role(owner).signed as Json;
   signed.version = (signed.version as number) + 1;
 }
+
+/**
+ * Starts `git-tuf publish` that stops at `point` (GIT_TUF_PUBLISH_PAUSE); `paused` resolves there,
+ * with what it names (the commit, or the staging directory). The binary runs directly (not under git) so a kill hits the publisher.
+ */
+export function pausedPublish(cwd: string, args: string[], point: string) {
+  const child = spawn(binPath, ['publish', ...args], {
+    cwd,
+    env: { ...gitEnv, ...env, PATH: `${path.dirname(binPath)}${path.delimiter}${gitEnv.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: undefined, GIT_TUF_PUBLISH_PAUSE: point },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  const paused = new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const match = new RegExp(`git tuf: paused at ${point}: (.*)\\n`).exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then(() => reject(new Error(`publish ended before ${point}: ${stderr}`)));
+  });
+  return { child, paused, exited };
+}
+
