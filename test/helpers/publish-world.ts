@@ -30,20 +30,25 @@ export interface WorldOptions {
   onlineUri?: string;
   artifacts?: Record<string, string | Buffer>;
   delegations?: ModelOptions['delegations'];
+  /** Delegations of `targets` signed by the online key. */
+  onlineDelegations?: string[];
   /** Days until snapshot and timestamp expire (default: far away, nothing due). */
   onlineExpiresInDays?: number;
+  /** Main starts without snapshot.json and timestamp.json (as after init). */
+  withoutOnlineRoles?: boolean;
 }
 
 export function publishWorld(options: WorldOptions = {}): PublishWorld {
   const base = tempDir('publish-world');
-  const online = testKey(options.onlineKind ?? 'ed25519', { onlineUri: options.onlineUri ?? 'gcpkms:projects/p/locations/global/keyRings/tuf/cryptoKeys/online/cryptoKeyVersions/1' });
+  const uri = options.onlineUri ?? 'gcpkms:projects/p/locations/global/keyRings/tuf/cryptoKeys/online/cryptoKeyVersions/1';
+  const online = testKey(options.onlineKind ?? 'ed25519', uri === '' ? {} : { onlineUri: uri });
   const onlineFile = path.join(base, 'online.pem');
   writeFileSync(onlineFile, online.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const model = new RepoModel({
     rootKeys: [testKey('ecdsa-p256', { owner: '@alice' })],
     onlineKey: online,
     artifacts: options.artifacts ?? { 'hello.txt': 'hello' },
-    ...(options.delegations ? { delegations: options.delegations } : {}),
+    delegations: [...(options.delegations ?? []), ...(options.onlineDelegations ?? []).map((name) => ({ name, keys: [online] }))],
   });
   if (options.onlineExpiresInDays !== undefined) {
     const expires = expiresAfter(new Date(NOW), options.onlineExpiresInDays);
@@ -53,7 +58,9 @@ export function publishWorld(options: WorldOptions = {}): PublishWorld {
   const upstream = initRepo(path.join(base, 'upstream.git'), { bare: true });
   const maintainer = initRepo(path.join(base, 'maintainer'));
   git(maintainer, 'remote', 'add', 'origin', upstream);
-  commitTree(maintainer, model.files(), 'Initial repository');
+  const files = model.files();
+  if (options.withoutOnlineRoles) for (const role of ['snapshot', 'timestamp']) files.delete(`metadata/${role}.json`);
+  commitTree(maintainer, files, 'Initial repository');
   git(maintainer, 'push', '-q', 'origin', 'main');
   return { base, upstream, model, online, onlineFile, maintainer };
 }
