@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -105,6 +105,25 @@ test('--push lands the online signature on the upstream main', () => {
   assert.is(result.report.pushedTo, 'origin/main');
   assert.is(git(world.upstream, 'rev-parse', 'main'), result.report.commit);
   assert.is(git(world.upstream, 'log', '-1', '--format=%s', 'main'), 'Online sign (snapshot v2, timestamp v2)');
+});
+
+test('an output directory that holds the repository or other files is refused before anything is signed', () => {
+  const world = publishWorld();
+  addArtifact(world, 'new.txt', 'new artifact');
+  pushModel(world, 'Add new.txt');
+  const ci = publisher(world);
+  const before = git(ci, 'rev-parse', 'main');
+  const top = gitTuf(path.join(ci, 'targets'), ['publish', '--out', '..'], env);
+  assert.is(top.code, 3, top.stderr);
+  assert.is(top.stderr, `git tuf: the output directory ${ci} holds the repository itself (choose another --out, e.g. build)\n`);
+  const other = path.join(world.base, 'documents');
+  mkdirSync(other);
+  writeFileSync(path.join(other, 'notes.txt'), 'mine');
+  const foreign = gitTuf(ci, ['publish', '--out', other], env);
+  assert.is(foreign.code, 3, foreign.stderr);
+  assert.match(foreign.stderr, /holds files that are not a published TUF repository, and publish replaces it whole/);
+  assert.is(readFileSync(path.join(other, 'notes.txt'), 'utf8'), 'mine');
+  assert.is(git(ci, 'rev-parse', 'main'), before);
 });
 
 test.run();

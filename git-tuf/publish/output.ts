@@ -3,10 +3,28 @@
  * swapped in by renames, so a failed or killed publish leaves the previous output as it was. Should
  * a run die between the two renames, the next run puts the previous output back first.
  */
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { GitTufError } from '../errors.js';
+
+/**
+ * The output directory is replaced whole, so it must be one publish made (or new, or empty):
+ * never the repository, a directory holding it, or a directory of other files.
+ */
+export function checkOutputDir(out: string, repositoryTop: string): void {
+  const relative = path.relative(out, repositoryTop);
+  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+    throw new GitTufError('usage', `the output directory ${out} holds the repository itself`, { hint: 'choose another --out, e.g. build' });
+  }
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new GitTufError('usage', `the output ${out} is not a directory`, { hint: 'choose another --out' });
+  const names = readdirSync(out);
+  if (names.length > 0 && !names.includes('timestamp.json')) {
+    throw new GitTufError('usage', `${out} holds files that are not a published TUF repository, and publish replaces it whole`, { hint: 'choose another --out, or empty that directory' });
+  }
+}
 
 const previousPrefix = (out: string): string => `.${path.basename(out)}.previous-`;
 

@@ -23,7 +23,7 @@ import { openSigner, type OpenedSigner } from '../signers/open.js';
 import { buildPlan, buildRepository, metadataFiles } from './build.js';
 import { planOnlineSigning, type OnlineTask } from './online-plan.js';
 import { signOnline, type OnlineKey, type SignedRole } from './online-sign.js';
-import { publishedRoot, removeAbandoned, replaceDirectory, restoreInterrupted, stagingDir } from './output.js';
+import { checkOutputDir, publishedRoot, removeAbandoned, replaceDirectory, restoreInterrupted, stagingDir } from './output.js';
 import { verifyWithClients, type ClientCheck, type TrustedStart } from './verify.js';
 
 /** How often a push that lost a race is re-planned on the new main before giving up. */
@@ -144,6 +144,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       main: base, signed: [], wouldSign: [], commit: null, pushedTo: null, retries: 0, localMainNote: null,
       out: path.resolve(options.cwd, options.out ?? path.join(git.root, 'build')), metadata: [], targets: 0, checks: [], dryRun: options.dryRun,
     };
+    checkOutputDir(result.out, git.root);
     let state: RepositoryState;
     for (let attempt = 1; ; attempt++) {
       state = await loadState(git, base);
@@ -184,7 +185,7 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
     result.main = base;
     const full = firstError(state, at, {});
     if (full && !options.dryRun) throw new GitTufError('format', `main (${base.slice(0, 7)}) is not valid: ${full}`, { hint: 'see git tuf status main' });
-    if (!options.dryRun && localMain !== null && localMain !== base) result.localMainNote = await moveLocalMain(git, localMain, base);
+    if (!options.dryRun && localMain !== base && (localMain !== null || result.commit !== null)) result.localMainNote = await moveLocalMain(git, localMain, base);
 
     if (options.dryRun) {
       const plan = buildPlan(state);
@@ -203,20 +204,21 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
   }
 }
 
-/** Moves the local main forward to what was published, the way `git merge --ff` would. */
-async function moveLocalMain(git: GitRepository, localMain: string, published: string): Promise<string | null> {
-  if ((await git.mergeBase(localMain, published)) !== localMain) return `your local main has commits that are not on the published main; it was left at ${localMain.slice(0, 7)}`;
+/** Moves (or creates) the local main to what was published, the way `git merge --ff` would. */
+async function moveLocalMain(git: GitRepository, localMain: string | null, published: string): Promise<string | null> {
+  if (localMain !== null && (await git.mergeBase(localMain, published)) !== localMain) return `your local main has commits that are not on the published main; it was left at ${localMain.slice(0, 7)}`;
   try {
     await advanceBranch(git, 'main', published, localMain);
     return null;
   } catch (error) {
-    if (error instanceof GitTufError) return `your local main was left at ${localMain.slice(0, 7)}: ${error.message}`;
+    if (error instanceof GitTufError) return `your local main was left ${localMain === null ? 'absent' : `at ${localMain.slice(0, 7)}`}: ${error.message}`;
     throw error;
   }
 }
 
 async function buildAndVerify(git: GitRepository, state: RepositoryState, out: string, at: Date): Promise<{ metadata: string[]; targets: number; checks: ClientCheck[] }> {
   restoreInterrupted(out);
+  checkOutputDir(out, git.root);
   await removeAbandoned(out);
   const previous = publishedRoot(out);
   const staging = stagingDir(out);
