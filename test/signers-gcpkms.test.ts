@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readSettings } from '../git-tuf/settings.js';
+import { crc32c } from '../git-tuf/signers/crc32c.js';
 import { ENDPOINT_VARIABLE } from '../git-tuf/signers/gcpkms.js';
 import { openSigner } from '../git-tuf/signers/open.js';
 import { computeKeyid, parsePublicKey } from '../git-tuf/tuf/keys.js';
@@ -39,6 +40,11 @@ test.after(async () => {
 test.before.each(() => {
   kms.corruption = null;
   kms.calls.length = 0;
+});
+
+test('crc32c is CRC-32C (Castagnoli): the check value of "123456789" is e3069283', () => {
+  assert.is(crc32c(Buffer.from('123456789')).toString(16), 'e3069283');
+  assert.is(crc32c(Buffer.alloc(0)), 0);
 });
 
 for (const kind of ['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa'] as KeyKind[]) {

@@ -59,6 +59,8 @@ export interface PublishResult {
   metadata: string[];
   targets: number;
   checks: ClientCheck[];
+  /** Milliseconds spent checking main, signing (and pushing), building, and in the clients. */
+  timings: { check: number; sign: number; build: number; verify: number };
   dryRun: boolean;
 }
 
@@ -142,16 +144,19 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
 
     const result: PublishResult = {
       main: base, signed: [], wouldSign: [], commit: null, pushedTo: null, retries: 0, localMainNote: null,
-      out: path.resolve(options.cwd, options.out ?? path.join(git.root, 'build')), metadata: [], targets: 0, checks: [], dryRun: options.dryRun,
+      out: path.resolve(options.cwd, options.out ?? path.join(git.root, 'build')), metadata: [], targets: 0, checks: [], timings: { check: 0, sign: 0, build: 0, verify: 0 }, dryRun: options.dryRun,
     };
     checkOutputDir(result.out, git.root);
     let state: RepositoryState;
     for (let attempt = 1; ; attempt++) {
+      let started = performance.now();
       state = await loadState(git, base);
       await digestArtifacts(state, digests);
       const invalid = firstError(state, at, { resigningOnline: true });
       if (invalid) throw new GitTufError('format', `main (${base.slice(0, 7)}) is not valid: ${invalid}`, { hint: 'see git tuf status main; publish signs and builds only a valid main' });
       const tasks = planOnlineSigning(state, at);
+      result.timings.check += performance.now() - started;
+      started = performance.now();
       if (options.dryRun) {
         result.wouldSign = tasks;
         break;
@@ -165,7 +170,9 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       const problem = firstError(next, at, {});
       if (problem) throw new GitTufError('internal', `the online-signed main would not be valid: ${problem}`, { hint: 'nothing was committed or pushed; report this with git tuf status main' });
       await pausePoint('committed', commit);
-      if (options.push && (await pushBranch(git, remote!, commit, 'main')) === 'behind') {
+      const pushed = !options.push || (await pushBranch(git, remote!, commit, 'main')) === 'pushed';
+      result.timings.sign += performance.now() - started;
+      if (!pushed) {
         // Another publisher (or a merge) moved main: look again at what main now needs.
         if (attempt >= PUSH_ATTEMPTS) throw new GitTufError('git', `main on ${remote} kept moving while publishing (${attempt} attempts)`, { hint: 'run again' });
         result.retries++;
@@ -183,7 +190,9 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       break;
     }
     result.main = base;
+    const started = performance.now();
     const full = firstError(state, at, {});
+    result.timings.check += performance.now() - started;
     if (full && !options.dryRun) throw new GitTufError('format', `main (${base.slice(0, 7)}) is not valid: ${full}`, { hint: 'see git tuf status main' });
     if (!options.dryRun && localMain !== base && (localMain !== null || result.commit !== null)) result.localMainNote = await moveLocalMain(git, localMain, base);
 
@@ -191,17 +200,22 @@ export async function publish(options: PublishOptions): Promise<PublishResult> {
       const plan = buildPlan(state);
       result.metadata = [...plan.metadata.keys()];
       result.targets = plan.targets.length;
-      return result;
+      return rounded(result);
     }
-    const built = await buildAndVerify(git, state, result.out, at);
+    const built = await buildAndVerify(git, state, result.out, at, result.timings);
     result.metadata = built.metadata;
     result.targets = built.targets;
     result.checks = built.checks;
-    return result;
+    return rounded(result);
   } finally {
     await signers.close();
     git.close();
   }
+}
+
+function rounded(result: PublishResult): PublishResult {
+  for (const phase of ['check', 'sign', 'build', 'verify'] as const) result.timings[phase] = Math.round(result.timings[phase]);
+  return result;
 }
 
 /** Moves (or creates) the local main to what was published, the way `git merge --ff` would. */
@@ -216,21 +230,27 @@ async function moveLocalMain(git: GitRepository, localMain: string | null, publi
   }
 }
 
-async function buildAndVerify(git: GitRepository, state: RepositoryState, out: string, at: Date): Promise<{ metadata: string[]; targets: number; checks: ClientCheck[] }> {
+async function buildAndVerify(git: GitRepository, state: RepositoryState, out: string, at: Date, timings: PublishResult['timings']): Promise<{ metadata: string[]; targets: number; checks: ClientCheck[] }> {
   restoreInterrupted(out);
   checkOutputDir(out, git.root);
   await removeAbandoned(out);
   const previous = publishedRoot(out);
   const staging = stagingDir(out);
   try {
+    let started = performance.now();
     const built = await buildRepository(git, state, staging, at);
+    timings.build = performance.now() - started;
     await pausePoint('built', staging);
     const first = built.metadata.find((name) => name.endsWith('.root.json'))!;
     const starts: TrustedStart[] = [{ label: first, bytes: metadataFiles(state).get(first)! }];
     if (previous) starts.push({ label: `the published ${previous.version}.root.json`, bytes: previous.bytes });
+    started = performance.now();
     const checks = await verifyWithClients(staging, { starts, targets: built.targets, scratch: mkdtempSync(path.join(os.tmpdir(), 'git-tuf-verify-')) });
+    timings.verify = performance.now() - started;
     await pausePoint('verified', staging);
+    started = performance.now();
     await replaceDirectory(staging, out);
+    timings.build += performance.now() - started;
     return { metadata: built.metadata, targets: built.targets.length, checks };
   } finally {
     await rm(staging, { recursive: true, force: true });
