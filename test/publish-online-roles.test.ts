@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gitTuf, statusJson } from './helpers/cli.js';
-import { git } from './helpers/git.js';
+import { gitTuf, projectRoot, statusJson } from './helpers/cli.js';
+import { git, initRepo, tempDir } from './helpers/git.js';
 import { addArtifact, env, publisher, publishWorld, pushModel } from './helpers/publish-world.js';
 import { testKey, type Json } from './helpers/tuf-repo.js';
 
@@ -79,6 +79,26 @@ test('an online key with no URI, or a URI holding another key, is refused before
   assert.is(wrongKey.code, 2, wrongKey.stderr);
   assert.match(wrongKey.stderr, /^git tuf: file:.*other\.pem holds another key than the online key [0-9a-f]{8} of snapshot \(point the key URI at the key listed in root\)\n$/);
   assert.is(git(ci, 'rev-parse', 'main'), before);
+});
+
+test('on Sigstore\'s staging repository, --dry-run plans what tuf-on-ci would: the timestamp in its signing period, then expired', () => {
+  const dir = initRepo(tempDir('publish-staging'));
+  cpSync(path.join(projectRoot, 'test/fixtures/root-signing-staging/head'), dir, { recursive: true });
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'root-signing-staging head');
+  const before = git(dir, 'rev-parse', 'main');
+  const plan = (at: string): string => {
+    const result = gitTuf(dir, ['publish', '--dry-run'], { GIT_TUF_NOW: at });
+    assert.is(result.code, 0, result.stderr);
+    return result.stdout.split('\n')[0]!;
+  };
+  assert.is(plan('2026-08-20T00:00:00Z'), 'nothing to sign online');
+  assert.is(plan('2026-08-25T00:00:00Z'), 'would sign: timestamp (signing period)');
+  assert.is(plan('2026-08-29T00:00:00Z'), 'would sign: timestamp (expired)');
+  const expiredRoot = gitTuf(dir, ['publish', '--dry-run'], { GIT_TUF_NOW: '2026-10-17T00:00:00Z' });
+  assert.is(expiredRoot.code, 2);
+  assert.match(expiredRoot.stderr, /is not valid: root expired at 2026-10-16T19:39:43Z/);
+  assert.is(git(dir, 'rev-parse', 'main'), before);
 });
 
 test('publish -h shows usage and examples', () => {
