@@ -1,6 +1,7 @@
 /**
- * A key URI to a signer (`file:`, `hsm:`, `pkcs11:`, `gcpkms:`). Each kind of signer is imported only when a URI of its kind is opened,
- * so signing with a key file never loads PKCS#11 or cloud client libraries.
+ * A key URI (`file:`, `hsm:`, `pkcs11:`, `gcpkms:`) to a signer. Each kind of signer is imported
+ * only when a URI of its kind is opened, so signing with a key file never loads PKCS#11 or cloud
+ * client libraries.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
