@@ -99,8 +99,11 @@ class GcpKmsSigner implements Signer {
       throw kmsError(this.name, error);
     }
     const verified = this.digest === null ? response.verifiedDataCrc32c : response.verifiedDigestCrc32c;
-    if (verified !== true || response.name !== this.name) {
+    if (verified !== true) {
       throw new GitTufError('key', `Cloud KMS did not confirm the checksum of the request to ${this.name}: it may have been corrupted in transit`, { hint: 'run again' });
+    }
+    if (response.name !== this.name) {
+      throw new GitTufError('key', `Cloud KMS answered a request to ${this.name} for ${response.name ?? 'no key version'}`, { hint: 'run again; report it if it persists' });
     }
     const signature = Buffer.from(response.signature ?? []);
     if (signature.length === 0 || checksum(response.signatureCrc32c) !== crc32c(signature)) {
