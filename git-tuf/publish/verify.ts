@@ -31,8 +31,8 @@ export interface VerifyOptions {
   scratch: string;
 }
 
-/** Downloads at once: the local server and the hashing keep several cores busy. */
-const DOWNLOADS_IN_FLIGHT = 16;
+/** Downloads at once: each mostly waits (temporary files, the server thread), so many overlap. */
+const DOWNLOADS_IN_FLIGHT = 64;
 
 function rejected(client: string, from: string, error: unknown): GitTufError {
   const message = error instanceof Error ? error.message : String(error);
