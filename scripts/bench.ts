@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RepoModel, testKey, type TestKey } from '../test/helpers/tuf-repo.js';
 import { benchHooks } from './bench-hooks.js';
+import { benchPublish } from './bench-publish.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -460,6 +461,7 @@ async function main(): Promise<void> {
         `our event status at 100k is ${ms(hundredK.event)}, so 20× holds only if tuf-on-ci takes ≥ ${ms(20 * hundredK.event)} there.`,
     );
   }
+  out.push('', await benchPublish({ sizes: options.sizes, runs: options.runs, workDir: tmp, log }));
   out.push('', ...hookLines);
   out.push('', machine());
   if (options.keep) out.push('', `Repositories kept in ${tmp}`);

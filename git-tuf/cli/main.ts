@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   delegate: { summary: 'change who signs a role, thresholds, periods, delegations (in an event)', load: () => import('../commands/delegate.js') },
   update: { summary: 'make an event\'s targets metadata match the files in targets/', load: () => import('../commands/update.js') },
   events: { summary: 'create renewal events for roles inside their signing period', load: () => import('../commands/events.js') },
+  publish: { summary: 're-sign online roles, build the static repository, verify it with real clients', load: () => import('../commands/publish.js') },
   key: { summary: 'list keys on hardware tokens; show a key\'s public entry', load: () => import('../commands/key.js') },
   hooks: { summary: 'install or remove the pre-push and post-merge hooks', load: () => import('../commands/hooks.js') },
   hook: { summary: 'run a hook\'s checks (what the installed hooks call)', load: () => import('../commands/hook.js') },

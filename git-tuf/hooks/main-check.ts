@@ -38,7 +38,7 @@ export async function checkMain(git: GitRepository, commit: string, at: Date, di
   const [state, trusted] = await Promise.all([loadState(git, commit), previous]);
   // git reads the previous state while the artifacts are digested.
   const [before] = await Promise.all([trusted && trusted.commit !== commit ? loadState(git, trusted.commit, state) : undefined, digestArtifacts(state, digests)]);
-  const check = checkRepository(state, at, verifiedChainStart(state));
+  const check = checkRepository(state, at, { rootChain: verifiedChainStart(state) });
   recordVerifiedChain(state, check.roles.find((role) => role.name === 'root')?.problems ?? []);
   const problems = [...check.roles.flatMap((role) => role.problems), ...check.problems];
   if (before) problems.push(...checkAdvance(before, state, trusted!.label));

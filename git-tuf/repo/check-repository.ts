@@ -48,10 +48,25 @@ export function isOnlineRole(state: RepositoryState, role: string): boolean {
   );
 }
 
-function checkRole(state: RepositoryState, role: string, at: Date, rootChain?: RootChainStart): RoleStatus {
+export interface CheckOptions {
+  /**
+   * The online roles are about to be re-signed (publish): their signatures, expiry and listings
+   * are not held against the state, nor is a missing snapshot or timestamp. Their structure is.
+   */
+  resigningOnline?: boolean;
+  /**
+   * Where verification of the root chain starts when its beginning is already known to verify
+   * (the hooks remember verified chains); from version 1 when omitted.
+   */
+  rootChain?: RootChainStart;
+}
+
+function checkRole(state: RepositoryState, role: string, at: Date, options: CheckOptions): RoleStatus {
   const file = role === 'root' ? 'metadata/root.json' : roleFile(role);
   const entry = role === 'root' ? state.root : state.roles.get(role);
   const online = isOnlineRole(state, role);
+  const resigned = online && options.resigningOnline === true;
+  if (!entry && resigned && (role === 'snapshot' || role === 'timestamp')) return finish(roleStatus(role, file, undefined, undefined, undefined, online));
   if (!entry) {
     const status = roleStatus(role, file, undefined, undefined, undefined, online);
     status.problems.push(problem('error', `${file} is missing`, { role, file, hint: role === 'root' ? 'this is not a TUF repository yet: run git tuf init' : `restore it, or remove the delegation of ${role}` }));
@@ -68,7 +83,7 @@ function checkRole(state: RepositoryState, role: string, at: Date, rootChain?: R
 
   let status: RoleStatus;
   if (role === 'root') {
-    const chain = checkRootChain(state, rootChain);
+    const chain = checkRootChain(state, options.rootChain);
     const current = chain.current ?? verifySignatures('root', metadata, [rootAuthority(metadata as Metadata<RootSigned>, 'root', 'root')]);
     status = roleStatus(role, file, metadata, facts, current, online);
     status.problems.unshift(...chain.problems);
@@ -79,6 +94,7 @@ function checkRole(state: RepositoryState, role: string, at: Date, rootChain?: R
       status.problems.push(problem('error', `cannot verify ${file}: ${authorities}`, { role, file }));
       return finish(status);
     }
+    if (resigned) return finish(roleStatus(role, file, metadata, facts, undefined, online));
     const outcome = verifySignatures(role, metadata, authorities);
     status = roleStatus(role, file, metadata, facts, outcome, online);
     if (!outcome.met) {
@@ -142,15 +158,11 @@ export function checkSnapshotAndTimestamp(state: RepositoryState, roles: Iterabl
   return problems;
 }
 
-/**
- * `rootChain`: where verification of the root chain starts when its beginning is already known
- * to verify (the hooks cache verified chains); from version 1 when omitted.
- */
-export function checkRepository(state: RepositoryState, at: Date, rootChain?: RootChainStart): RepositoryCheck {
+export function checkRepository(state: RepositoryState, at: Date, options: CheckOptions = {}): RepositoryCheck {
   const order = roleOrder(state);
-  const roles = order.map((role) => checkRole(state, role, at, rootChain));
+  const roles = order.map((role) => checkRole(state, role, at, options));
   const byName = new Map(roles.map((status) => [status.name, status]));
-  for (const found of checkSnapshotAndTimestamp(state, order)) {
+  for (const found of options.resigningOnline ? [] : checkSnapshotAndTimestamp(state, order)) {
     const status = byName.get(found.role!)!;
     status.problems.push(found);
     finish(status);

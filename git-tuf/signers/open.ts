@@ -1,6 +1,7 @@
 /**
- * A key URI to a signer. Each kind of signer is imported only when a URI of its kind is opened,
- * so signing with a key file never loads PKCS#11 or cloud client libraries.
+ * A key URI (`file:`, `hsm:`, `pkcs11:`, `gcpkms:`) to a signer. Each kind of signer is imported
+ * only when a URI of its kind is opened, so signing with a key file never loads PKCS#11 or cloud
+ * client libraries.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +65,12 @@ export async function openSigner(uri: string, settings: Settings, options: OpenS
       });
       return { uri, publicKey: signer.publicKey, sign: (payload) => signer.sign(payload), close: () => signer.close() };
     }
+    case 'gcpkms': {
+      const { openGcpKmsSigner } = await import('./gcpkms.js');
+      const { signer, close } = await openGcpKmsSigner(uri);
+      return { uri, publicKey: signer.publicKey, sign: (payload) => signer.sign(payload), close };
+    }
     default:
-      throw new GitTufError('usage', `unsupported key URI "${uri}"`, { hint: 'use file:, hsm: or pkcs11: (gcpkms: for online keys)' });
+      throw new GitTufError('usage', `unsupported key URI "${uri}"`, { hint: 'use file:, hsm:, pkcs11: or gcpkms:' });
   }
 }
