@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { elapsedMs, isolatedEnv, median } from './bench-common.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURE_NOW = '2026-08-27T00:00:00Z';
@@ -20,33 +21,23 @@ export interface HookBenchOptions {
   log: (line: string) => void;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Markdown lines: the table and how it was measured. */
 export function benchHooks(options: HookBenchOptions): string[] {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GIT_')));
   const bin = path.join(options.dir, 'bin');
   mkdirSync(bin, { recursive: true });
   symlinkSync(path.join(projectRoot, 'bin', 'git-tuf.js'), path.join(bin, 'git-tuf'));
-  Object.assign(env, {
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
+  const env = isolatedEnv({
     GIT_AUTHOR_NAME: 'Bench',
     GIT_AUTHOR_EMAIL: 'bench@example.com',
     GIT_COMMITTER_NAME: 'Bench',
     GIT_COMMITTER_EMAIL: 'bench@example.com',
     GIT_TUF_NOW: FIXTURE_NOW,
-    NO_COLOR: '1',
     PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
   });
   const run = (cwd: string, args: string[]): { ms: number; output: string } => {
     const start = process.hrtime.bigint();
     const result = spawnSync('git', args, { cwd, env, encoding: 'utf8' });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const ms = elapsedMs(start);
     if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${cwd}:\n${result.stdout}${result.stderr}`);
     return { ms, output: result.stdout.trim() };
   };

@@ -15,6 +15,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RepoModel, testKey } from '../test/helpers/tuf-repo.js';
+import { elapsedMs, formatMs, isolatedEnv, median } from './bench-common.js';
 
 export interface PublishBenchOptions {
   sizes: number[];
@@ -37,24 +38,16 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const gitTufBin = path.join(projectRoot, 'bin', 'git-tuf.js');
 const FLOOR = 'rm -rf ../floor-out && cp -r targets ../floor-out && find ../floor-out -type f -print0 | xargs -0 sha256sum >/dev/null';
 
-function environment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('GIT_')) delete env[name];
-  // Real clients check expiry at the real time, so "now" is the real time.
-  return { ...env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '1' };
-}
-
+/** Real clients check expiry at the real time, so "now" is the real time (no GIT_TUF_NOW). */
 function run(command: string, args: string[], cwd: string): { ms: number; stdout: string } {
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd, env: environment(), encoding: 'utf8', maxBuffer: 1 << 30 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const result = spawnSync(command, args, { cwd, env: isolatedEnv(), encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = elapsedMs(start);
   if (result.error) throw result.error;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (exit ${result.status}):\n${result.stderr}`);
   return { ms, stdout: result.stdout };
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-const seconds = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 
 /**
  * Artifacts are spread evenly over `targets` and this many delegated roles: tuf-js refuses a
@@ -130,7 +123,7 @@ export async function benchPublish(options: PublishBenchOptions): Promise<string
     const bytes = makeRepository(repo, size);
     const row = measure(repo, size, bytes, options.runs);
     rows.push(row);
-    options.log(`bench:   floor ${seconds(row.floor)}, publish ${seconds(row.publish)} (${(row.publish / row.floor).toFixed(2)}× floor): check ${seconds(row.timings.check)}, build ${seconds(row.timings.build)}, clients ${seconds(row.timings.verify)}`);
+    options.log(`bench:   floor ${formatMs(row.floor)}, publish ${formatMs(row.publish)} (${(row.publish / row.floor).toFixed(2)}× floor): check ${formatMs(row.timings.check)}, build ${formatMs(row.timings.build)}, clients ${formatMs(row.timings.verify)}`);
     rmSync(path.dirname(repo), { recursive: true, force: true });
   }
   const lines = [
@@ -140,8 +133,8 @@ export async function benchPublish(options: PublishBenchOptions): Promise<string
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (row) =>
-        `| ${row.artifacts.toLocaleString('en-US')} | ${(row.bytes / 2 ** 20).toFixed(1)} MiB | ${seconds(row.floor)} | ${seconds(row.publish)} | ${(row.publish / row.floor).toFixed(2)}× | ` +
-        `${seconds(row.timings.check)} | ${seconds(row.timings.build)} | ${(row.timings.build / row.floor).toFixed(2)}× | ${seconds(row.timings.verify)} |`,
+        `| ${row.artifacts.toLocaleString('en-US')} | ${(row.bytes / 2 ** 20).toFixed(1)} MiB | ${formatMs(row.floor)} | ${formatMs(row.publish)} | ${(row.publish / row.floor).toFixed(2)}× | ` +
+        `${formatMs(row.timings.check)} | ${formatMs(row.timings.build)} | ${(row.timings.build / row.floor).toFixed(2)}× | ${formatMs(row.timings.verify)} |`,
     ),
     '',
     `Median of ${options.runs} run(s) of \`node bin/git-tuf.js publish --out DIR\` (process start included), nothing due for online signing; the output is removed before each run.`,

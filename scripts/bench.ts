@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RepoModel, testKey, type TestKey } from '../test/helpers/tuf-repo.js';
+import { elapsedMs, formatMs, isolatedEnv, median } from './bench-common.js';
 import { benchHooks } from './bench-hooks.js';
 import { benchPublish } from './bench-publish.js';
 
@@ -83,19 +84,8 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const gitTufBin = path.join(projectRoot, 'bin', 'git-tuf.js');
 const fixtureHead = path.join(projectRoot, 'test', 'fixtures', 'root-signing-staging', 'head');
 
-/** No developer config, no inherited repository location, a fixed identity. */
-const baseEnv: NodeJS.ProcessEnv = (() => {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (name.startsWith('GIT_')) delete env[name];
-  return {
-    ...env,
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_DATE: '2029-12-01T00:00:00Z',
-    GIT_COMMITTER_DATE: '2029-12-01T00:00:00Z',
-    NO_COLOR: '1',
-  };
-})();
+/** No developer config, no inherited repository location, a fixed date. */
+const baseEnv = isolatedEnv({ GIT_AUTHOR_DATE: '2029-12-01T00:00:00Z', GIT_COMMITTER_DATE: '2029-12-01T00:00:00Z' });
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
   const result = spawnSync(command, args, { cwd, env: { ...baseEnv, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -107,16 +97,6 @@ function git(cwd: string, ...args: string[]): string {
   const result = run('git', args, cwd);
   if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed in ${cwd} (exit ${result.status}):\n${result.stderr}`);
   return result.stdout.trim();
-}
-
-function elapsedMs(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** One timed `git tuf status`; fails loudly, with its output, on an unexpected exit code. */
@@ -335,7 +315,6 @@ function measure(label: string, repo: string, now: string, runs: number, withEve
 // ---------------------------------------------------------------------------------------------
 // Report
 
-const ms = (value: number): string => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`);
 const mark = (ok: boolean): string => (ok ? '✅' : '❌');
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
 
@@ -358,7 +337,7 @@ function table(rows: { row: Row; fixture: boolean }[]): string {
   ];
   for (const { row, fixture } of rows) {
     lines.push(
-      `| ${row.label} | ${row.artifacts.toLocaleString('en-US')} | ${ms(row.floor)} | ${ms(row.cold)} | ${(row.cold / row.floor).toFixed(2)}× | ${ms(row.warm)} | ${row.event === null ? '—' : ms(row.event)} | ${goals(row, fixture)} |`,
+      `| ${row.label} | ${row.artifacts.toLocaleString('en-US')} | ${formatMs(row.floor)} | ${formatMs(row.cold)} | ${(row.cold / row.floor).toFixed(2)}× | ${formatMs(row.warm)} | ${row.event === null ? '—' : formatMs(row.event)} | ${goals(row, fixture)} |`,
     );
   }
   return lines.join('\n');
@@ -406,13 +385,13 @@ async function main(): Promise<void> {
     log(`bench: ${size} artifacts: generating, committing and packing…`);
     const { model, setup } = buildSynthetic(repo, size, keys);
     log(
-      `bench:   generated ${mib(setup.artifactBytes)} of artifacts (targets.json ${mib(setup.targetsJsonBytes)}) in ${ms(setup.generateMs)}, ` +
-        `git add + commit ${ms(setup.commitMs)}, git repack -adq ${ms(setup.packMs)}; measuring…`,
+      `bench:   generated ${mib(setup.artifactBytes)} of artifacts (targets.json ${mib(setup.targetsJsonBytes)}) in ${formatMs(setup.generateMs)}, ` +
+        `git add + commit ${formatMs(setup.commitMs)}, git repack -adq ${formatMs(setup.packMs)}; measuring…`,
     );
     const row = measure(`synthetic ${size.toLocaleString('en-US')}`, repo, SYNTHETIC_NOW, options.runs, (dir) => makeEvent(dir, model));
     row.setup = setup;
     rows.push({ row, fixture: false });
-    log(`bench:   floor ${ms(row.floor)}, cold ${ms(row.cold)}, warm ${ms(row.warm)}, event ${ms(row.event!)}`);
+    log(`bench:   floor ${formatMs(row.floor)}, cold ${formatMs(row.cold)}, warm ${formatMs(row.warm)}, event ${formatMs(row.event!)}`);
     if (!options.keep) rmSync(repo, { recursive: true, force: true });
   }
 
@@ -425,7 +404,7 @@ async function main(): Promise<void> {
     pack(repo);
     const row = measure('Sigstore root-signing-staging', repo, FIXTURE_NOW, options.runs, null);
     rows.push({ row, fixture: true });
-    log(`bench:   floor ${ms(row.floor)}, cold ${ms(row.cold)}, warm ${ms(row.warm)}`);
+    log(`bench:   floor ${formatMs(row.floor)}, cold ${formatMs(row.cold)}, warm ${formatMs(row.warm)}`);
   }
 
   const hookLines = benchHooks({ dir: path.join(tmp, 'hooks'), runs: options.runs, log });
@@ -446,7 +425,7 @@ async function main(): Promise<void> {
   if (setups.length > 0) {
     out.push(
       `- setup (not timed above): ${setups
-        .map(({ row }) => `${row.artifacts.toLocaleString('en-US')}: ${mib(row.setup!.artifactBytes)} artifacts, targets.json ${mib(row.setup!.targetsJsonBytes)}, generate ${ms(row.setup!.generateMs)}, add+commit ${ms(row.setup!.commitMs)}, repack ${ms(row.setup!.packMs)}`)
+        .map(({ row }) => `${row.artifacts.toLocaleString('en-US')}: ${mib(row.setup!.artifactBytes)} artifacts, targets.json ${mib(row.setup!.targetsJsonBytes)}, generate ${formatMs(row.setup!.generateMs)}, add+commit ${formatMs(row.setup!.commitMs)}, repack ${formatMs(row.setup!.packMs)}`)
         .join('; ')}`,
     );
   }
@@ -455,7 +434,7 @@ async function main(): Promise<void> {
   if (tenK?.event != null) {
     out.push(
       `Reference, tuf-on-ci (not runnable here) at 10k artifacts: 0.65 s for an event's status, 1.2 s to update targets metadata. ` +
-        `Our event status at 10k: ${ms(tenK.event)}, ${(650 / tenK.event).toFixed(1)}× faster (goal ≥ 5×).`,
+        `Our event status at 10k: ${formatMs(tenK.event)}, ${(650 / tenK.event).toFixed(1)}× faster (goal ≥ 5×).`,
     );
   } else {
     out.push(`Reference, tuf-on-ci (not runnable here) at 10k artifacts: 0.65 s for an event's status, 1.2 s to update targets metadata (run with 10000 among --sizes for the comparison).`);
@@ -464,7 +443,7 @@ async function main(): Promise<void> {
   if (hundredK?.event != null) {
     out.push(
       `At 100k the goal is ≥ 20× tuf-on-ci, whose 100k time is not known here (it grows with the number of artifacts): ` +
-        `our event status at 100k is ${ms(hundredK.event)}, so 20× holds only if tuf-on-ci takes ≥ ${ms(20 * hundredK.event)} there.`,
+        `our event status at 100k is ${formatMs(hundredK.event)}, so 20× holds only if tuf-on-ci takes ≥ ${formatMs(20 * hundredK.event)} there.`,
     );
   }
   const publishSizes = options.publishSizes ?? options.sizes;
