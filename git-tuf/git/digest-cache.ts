@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { sameAt } from './tree.js';
 
 export interface BlobDigest {
   length: number;
@@ -225,12 +226,6 @@ function hexKey(oid: string): number {
     key = (key << 4) | (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
   }
   return key;
-}
-
-/** Whether `text` holds `part` at `at` (startsWith(part, at) is slow on a long string). */
-function sameAt(text: string, at: number, part: string): boolean {
-  for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
-  return true;
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

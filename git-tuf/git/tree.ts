@@ -39,7 +39,7 @@ export function parseTree(text: string, strip: number, oidLength: number): TreeE
 }
 
 /** Whether `text` holds `part` at `at` (startsWith(part, at) is slow on a long string). */
-function sameAt(text: string, at: number, part: string): boolean {
+export function sameAt(text: string, at: number, part: string): boolean {
   for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
   return true;
 }
