@@ -81,6 +81,7 @@ for (const format of formats) {
     for (const entry of entries) assert.is(entry.oid.length, oidLength[format]);
 
     assert.equal(await repo.listTree(head, 'targets/'), entries, 'trailing slash');
+    assert.equal(await repo.listTrees(head, ['targetsX', 'targets', 'nope']), [await repo.listTree(head, 'targetsX'), entries, []], 'several directories in one call, grouped in the order asked');
     assert.equal(await repo.listTree(head, 'nope'), [], 'absent dir');
     assert.equal(await repo.listTree(head, 'top.txt'), [], 'a file is no dir');
     assert.equal(await repo.listTree(head, 'targ'), [], 'a prefix of a dir is no dir');

@@ -170,14 +170,23 @@ export class GitRepository {
    * the paths). An absent `dir` gives []. `dir` '' lists the whole tree.
    */
   async listTree(commit: string, dir: string): Promise<TreeEntry[]> {
+    return (await this.listTrees(commit, [dir]))[0]!;
+  }
+
+  /**
+   * Several directories of one commit in one git call (`listTree` of each, in the order of
+   * `dirs`); the directories must not lie inside one another.
+   */
+  async listTrees(commit: string, dirs: readonly string[]): Promise<TreeEntry[][]> {
     if (commit === '' || commit.startsWith('-')) throw new GitTufError('missing-ref', `not a commit: ${JSON.stringify(commit)}`);
-    const prefix = dir.replace(/^\/+|\/+$/g, '');
+    const prefixes = dirs.map((dir) => dir.replace(/^\/+|\/+$/g, ''));
     const args = ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--full-tree', commit];
-    if (prefix !== '') args.push('--', `${prefix}/`);
+    if (!prefixes.includes('')) args.push('--', ...prefixes.map((prefix) => `${prefix}/`));
     const result = await this.run(args);
     if (result.code !== 0) throw gitError(args, result);
-    return parseTree(result.stdout.toString('utf8'), prefix === '' ? 0 : prefix.length + 1, this.oidLength);
+    return parseTree(result.stdout.toString('utf8'), prefixes.includes('') ? [''] : prefixes, this.oidLength);
   }
+
 
   /**
    * Paths under `dir` (relative to it) whose entry differs between two commits: added, removed,

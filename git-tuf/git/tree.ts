@@ -14,11 +14,13 @@ const TYPES = { 0x62: 'blob', 0x63: 'commit', 0x74: 'tree' } as Record<number, T
 
 /**
  * Parses `ls-tree -z` output: `<mode> SP <type> SP <oid> TAB <path> NUL`, git printing the mode
- * as exactly six octal digits; `strip` characters (the listed directory) are cut from each path.
- * The output is decoded once; fields are slices of it.
+ * as exactly six octal digits. `dirs` are the listed directories (no slashes around them; '' for
+ * the whole tree; none inside another): entries come back grouped by directory, in the order of
+ * `dirs`, with paths relative to it. The output is decoded once; fields are slices of it.
  */
-export function parseTree(text: string, strip: number, oidLength: number): TreeEntry[] {
-  const entries: TreeEntry[] = [];
+export function parseTree(text: string, dirs: readonly string[], oidLength: number): TreeEntry[][] {
+  const groups = dirs.map((): TreeEntry[] => []);
+  const heads = dirs.map((dir) => (dir === '' ? '' : `${dir}/`));
   const end = text.length;
   let pos = 0;
   while (pos < end) {
@@ -27,15 +29,16 @@ export function parseTree(text: string, strip: number, oidLength: number): TreeE
     const oidStart = typeStart + type.length + 1;
     const tab = oidStart + oidLength;
     const nul = text.indexOf('\0', tab);
-    if (nul === -1 || text.charCodeAt(pos + 6) !== 0x20 || !sameAt(text, typeStart, type) || text.charCodeAt(oidStart - 1) !== 0x20 || text.charCodeAt(tab) !== 0x09) {
+    const group = heads.length === 1 ? 0 : heads.findIndex((head) => sameAt(text, tab + 1, head));
+    if (nul === -1 || group === -1 || text.charCodeAt(pos + 6) !== 0x20 || !sameAt(text, typeStart, type) || text.charCodeAt(oidStart - 1) !== 0x20 || text.charCodeAt(tab) !== 0x09) {
       throw new GitTufError('git', `unexpected git ls-tree output: ${JSON.stringify(text.slice(pos, nul === -1 ? pos + 200 : nul))}`);
     }
     // Regular files are nearly all entries: share one mode string.
     const mode = sameAt(text, pos, '100644') ? '100644' : text.slice(pos, pos + 6);
-    entries.push({ path: text.slice(tab + 1 + strip, nul), mode, type, oid: text.slice(oidStart, tab) });
+    groups[group]!.push({ path: text.slice(tab + 1 + heads[group]!.length, nul), mode, type, oid: text.slice(oidStart, tab) });
     pos = nul + 1;
   }
-  return entries;
+  return groups;
 }
 
 /** Whether `text` holds `part` at `at` (startsWith(part, at) is slow on a long string). */

@@ -103,10 +103,7 @@ function parsedByOid(state: RepositoryState | undefined): Map<string, MetadataFi
  * `reuse` (same path, same blob) are taken from it instead of being read and parsed again.
  */
 export async function loadState(git: GitRepository, commit: string, reuse?: RepositoryState): Promise<RepositoryState> {
-  const [metadataEntries, targetEntries] = await Promise.all([
-    git.listTree(commit, METADATA_DIR),
-    git.listTree(commit, TARGETS_DIR),
-  ]);
+  const [metadataEntries, targetEntries] = (await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]];
   const known = parsedByOid(reuse);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
   const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));
