@@ -11,8 +11,7 @@ import { loadState } from '../git-tuf/repo/state.js';
 import { useFactMemo } from '../git-tuf/tuf/memo.js';
 import { commitTree } from './helpers/cli.js';
 import { git } from './helpers/git.js';
-import { hookWorld, hookedClone, push } from './helpers/hooks.js';
-import { testKey, type Json } from './helpers/tuf-repo.js';
+import { commitRootTakeover, hookWorld, hookedClone, push } from './helpers/hooks.js';
 
 test('a chain is trusted up to the longest prefix verified before, with the same bytes', async () => {
   const world = hookWorld();
@@ -55,12 +54,7 @@ test('after a verified push, a root that does not chain from the cached root is 
   assert.is(push(clone, 'origin', 'main').code, 0);
   assert.ok(existsSync(path.join(clone, '.git', 'git-tuf', 'facts')));
 
-  const mallory = testKey('ed25519', { owner: '@mallory' });
-  const root = world.model.newRoot([mallory]);
-  (root.signed.keys as Json)[mallory.keyid] = mallory.entry;
-  (root.signed.roles as Json).root = { keyids: [mallory.keyid], threshold: 1 };
-  root.placeholders = [mallory];
-  commitTree(clone, world.model.files(), 'Root v2 by mallory alone');
+  commitRootTakeover(world, clone);
   const before = git(world.upstream, 'rev-parse', 'main');
   const result = push(clone, 'origin', 'main');
   assert.is.not(result.code, 0, result.output);

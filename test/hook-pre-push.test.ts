@@ -6,9 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { commitTree, gitTuf } from './helpers/cli.js';
 import { git } from './helpers/git.js';
-import { NOW, hookWorld, hookedClone, push, type HookWorld } from './helpers/hooks.js';
+import { NOW, commitRootTakeover, hookWorld, hookedClone, push, type HookWorld } from './helpers/hooks.js';
 import { cloneFor, rootRotationWorld } from './helpers/signing.js';
-import { testKey, type Json } from './helpers/tuf-repo.js';
+import type { Json } from './helpers/tuf-repo.js';
 
 function refused(world: HookWorld, clone: string, ref: string, pattern: RegExp): string {
   const before = git(world.upstream, 'for-each-ref');
@@ -106,12 +106,7 @@ test('rolling main back to an older targets version is refused', () => {
 test('a root that does not chain from the remote\'s root is refused, even with a self-consistent history', () => {
   const world = hookWorld();
   const clone = hookedClone(world, 'maintainer');
-  const mallory = testKey('ecdsa-p256', { owner: '@mallory' });
-  const root = world.model.newRoot([mallory]);
-  (root.signed.keys as Json)[mallory.keyid] = mallory.entry;
-  (root.signed.roles as Json).root = { keyids: [mallory.keyid], threshold: 1 };
-  root.placeholders = [mallory];
-  commitTree(clone, world.model.files(), 'Root v2 by mallory alone');
+  commitRootTakeover(world, clone, 'ecdsa-p256');
   refused(world, clone, 'main', /root: .*root v2 has 0 of 1 required signatures of root v1's keys/);
 });
 

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gitTuf } from './helpers/cli.js';
 import { git } from './helpers/git.js';
-import { cloneOf, maintainWorld, mergeEvent, ok, tufAs } from './helpers/maintain.js';
+import { cloneOf, maintainWorld, mergeEvent, ok, pushEventWithArtifact, tufAs } from './helpers/maintain.js';
 
 const world = maintainWorld(['@alice', '@bob'], '2026-01-01T00:00:00Z');
 const alice = cloneOf(world, '@alice');
@@ -85,12 +85,7 @@ test('a threshold equal to the number of signers is accepted with a warning', ()
 
 test('uncommitted changes to the metadata of a checked-out event: nothing is committed or pushed', () => {
   const bob = cloneOf(world, '@bob');
-  git(bob, 'checkout', '-q', '-b', 'sign/dirty', 'origin/main');
-  mkdirSync(path.join(bob, 'targets'));
-  writeFileSync(path.join(bob, 'targets', 'file.txt'), 'content');
-  git(bob, 'add', '-A');
-  git(bob, 'commit', '-q', '-m', 'file');
-  git(bob, 'push', '-q', 'origin', 'sign/dirty');
+  pushEventWithArtifact(bob, 'dirty', 'file.txt', 'content');
   writeFileSync(path.join(bob, 'metadata', 'targets.json'), 'my local edit');
   const before = [git(world.upstream, 'for-each-ref'), git(bob, 'for-each-ref'), git(bob, 'status', '--porcelain')].join('\n');
   const result = tufAs(world, '@bob', ['update', '--push']);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { git } from './helpers/git.js';
-import { cloneOf, maintainWorld, mergeEvent, ok, tufAs, upstreamJson, upstreamStatus, type MaintainWorld } from './helpers/maintain.js';
+import { cloneOf, maintainWorld, mergeEvent, ok, pushEventWithArtifact, tufAs, upstreamJson, upstreamStatus, type MaintainWorld } from './helpers/maintain.js';
 import { installOneShotPrePush } from './helpers/signing.js';
 
 function started(): MaintainWorld {
@@ -43,12 +43,7 @@ function secondCloneOfAlice(world: MaintainWorld): string {
 test('update --push that loses the race is done again on the new tip: both artifacts are listed', () => {
   const world = started();
   const alice = cloneOf(world, '@alice');
-  git(alice, 'checkout', '-q', '-b', 'sign/files', 'origin/main');
-  mkdirSync(path.join(alice, 'targets'));
-  writeFileSync(path.join(alice, 'targets', 'one.txt'), 'one');
-  git(alice, 'add', '-A');
-  git(alice, 'commit', '-q', '-m', 'one');
-  git(alice, 'push', '-q', 'origin', 'sign/files');
+  pushEventWithArtifact(alice, 'files', 'one.txt', 'one');
   git(alice, 'checkout', '-q', 'main');
   // Bob pushes a second artifact to the event while alice's update is being pushed.
   const bob = prepareCommit(world, '@bob', 'files', { 'targets/two.txt': 'two' });

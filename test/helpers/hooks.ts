@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { binPath, commitTree, gitTuf } from './cli.js';
 import { git, gitEnv, initRepo, tempDir } from './git.js';
-import { RepoModel, testKey, type TestKey } from './tuf-repo.js';
+import { RepoModel, testKey, type Json, type TestKey } from './tuf-repo.js';
 
 export const NOW = '2026-06-01T00:00:00Z';
 
@@ -58,4 +58,14 @@ export function gitHooked(dir: string, ...args: string[]): { code: number; outpu
 /** git push with the hooks; output is git's stderr, where hook messages go. */
 export function push(dir: string, ...args: string[]): { code: number; output: string } {
   return gitHooked(dir, 'push', ...args);
+}
+
+/** Commits root v2 whose only signer is a stranger who signed it alone: a takeover root v1 never approved. */
+export function commitRootTakeover(world: HookWorld, clone: string, kind: 'ed25519' | 'ecdsa-p256' = 'ed25519'): void {
+  const mallory = testKey(kind, { owner: '@mallory' });
+  const root = world.model.newRoot([mallory]);
+  (root.signed.keys as Json)[mallory.keyid] = mallory.entry;
+  (root.signed.roles as Json).root = { keyids: [mallory.keyid], threshold: 1 };
+  root.placeholders = [mallory];
+  commitTree(clone, world.model.files(), 'Root v2 by mallory alone');
 }

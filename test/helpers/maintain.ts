@@ -5,7 +5,7 @@
  * main, and the online signing of snapshot and timestamp after it (what `git tuf publish` does,
  * done here by the test with the online key).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expiresAfter } from '../../git-tuf/tuf/expires.js';
 import { formatMetadata } from '../../git-tuf/tuf/json.js';
@@ -116,4 +116,14 @@ function onlineSign(world: MaintainWorld, dir: string): void {
     },
     'Online sign (snapshot, timestamp)',
   );
+}
+
+/** In `clone`: a new event `sign/<event>` from origin/main that adds targets/<file>, committed and pushed. */
+export function pushEventWithArtifact(clone: string, event: string, file: string, content: string): void {
+  git(clone, 'checkout', '-q', '-b', `sign/${event}`, 'origin/main');
+  mkdirSync(path.join(clone, 'targets'), { recursive: true });
+  writeFileSync(path.join(clone, 'targets', file), content);
+  git(clone, 'add', '-A');
+  git(clone, 'commit', '-q', '-m', file);
+  git(clone, 'push', '-q', 'origin', `sign/${event}`);
 }
