@@ -8,6 +8,7 @@ import { loadEvent } from './event/event-report.js';
 import { BlobDigests } from './git/blob-digests.js';
 import { GitRepository } from './git/repository.js';
 import { withRepositoryFacts } from './git/fact-memo.js';
+import { recordArtifactsMatch, scopedLoad } from './repo/artifact-match.js';
 import { checkRepository } from './repo/check-repository.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from './repo/report.js';
 import { digestArtifacts, loadState } from './repo/state.js';
@@ -78,9 +79,11 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   const remotes = await remoteList;
   const event = eventName(ref, remotes);
   if (event === null) {
-    const state = await loadState(git, commit);
+    // Only what changed since a commit whose artifacts matched is read and checked.
+    const state = await loadState(git, commit, undefined, await scopedLoad(git, commit));
     await digestArtifacts(state, digests);
     const check = checkRepository(state, at);
+    if (check.artifactsMatch) recordArtifactsMatch(state);
     const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
     const result = resultOf(problems);
     return {
@@ -94,7 +97,7 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
       result,
       exitCode: EXIT_CODES[result],
       roles: check.roles,
-      artifacts: { total: state.artifacts.size, changes: [] },
+      artifacts: { total: state.artifactCount, changes: [] },
       invitations: [],
       problems,
     };

@@ -94,7 +94,7 @@ for (const format of formats) {
     repo.close();
   });
 
-  test(`[${format}] changedPaths: what diff-tree says changed under a directory, odd names included`, async () => {
+  test(`[${format}] changedFiles: what diff-tree says changed under a directory, with the new entries; countFiles`, async () => {
     const dir = initRepo(tempDir('git-tuf-diff'), { objectFormat: format });
     const before = commitFiles(dir, { 'targets/same.txt': 's', 'targets/a/edit me.txt': '1', 'targets/gone\nline': 'x', 'targets/mode.sh': 'm', 'targets/to-link': 'l', 'other.txt': 'o' }, 'before');
     chmodSync(path.join(dir, 'targets/mode.sh'), 0o755);
@@ -102,10 +102,19 @@ for (const format of formats) {
     symlinkSync('same.txt', path.join(dir, 'targets/to-link'));
     const linked = commitFiles(dir, {}, 'symlink');
     const repo = await GitRepository.open(dir);
-    assert.equal((await repo.changedPaths(before, after, 'targets')).sort(), ['a/edit me.txt', 'gone\nline', 'mode.sh', 'to-link', 'ünï.txt']);
-    assert.equal(await repo.changedPaths(after, linked, 'targets/'), ['to-link'], 'a file that became a symlink');
-    assert.equal(await repo.changedPaths(linked, linked, 'targets'), []);
-    await rejects(repo.changedPaths('--output=x', linked, 'targets'), 'missing-ref');
+    const entryAt = (commit: string, file: string) => (git(dir, 'ls-tree', commit, '--', file).split(/\s/) as [string, string, string]);
+    const changed = (await repo.changedFiles(before, after, 'targets')).sort((a, b) => (a.path < b.path ? -1 : 1));
+    assert.equal(changed.map((change) => change.path), ['a/edit me.txt', 'gone\nline', 'mode.sh', 'to-link', 'ünï.txt']);
+    assert.equal(changed.find((change) => change.path === 'a/edit me.txt')!.now, { path: 'a/edit me.txt', mode: '100644', type: 'blob', oid: entryAt(after, 'targets/a/edit me.txt')[2] });
+    assert.equal(changed.find((change) => change.path === 'mode.sh')!.now!.mode, '100755');
+    assert.is(changed.find((change) => change.path === 'gone\nline')!.now, null, 'removed');
+    const linking = await repo.changedFiles(after, linked, 'targets/');
+    assert.equal(linking.map((change) => [change.path, change.now?.mode]), [['to-link', '120000']], 'a file that became a symlink');
+    assert.equal(await repo.changedFiles(linked, linked, 'targets'), []);
+    await rejects(repo.changedFiles('--output=x', linked, 'targets'), 'missing-ref');
+    assert.is(await repo.countFiles(before, 'targets'), 5);
+    assert.is(await repo.countFiles(linked, 'targets/'), 5, 'symlinks count as files');
+    assert.is(await repo.countFiles(linked, 'nope'), 0);
     repo.close();
   });
 

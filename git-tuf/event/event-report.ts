@@ -26,7 +26,7 @@ export interface EventLocation {
 }
 
 export async function loadEvent(git: GitRepository, where: EventLocation, at: Date, digests = new BlobDigests(git)): Promise<LoadedEvent> {
-  const changedFiles = git.changedPaths(where.knownGoodCommit, where.commit, TARGETS_DIR);
+  const changedFiles = git.changedFiles(where.knownGoodCommit, where.commit, TARGETS_DIR).then((changes) => changes.map((change) => change.path));
   const state = await loadState(git, where.commit);
   const knownGood = await loadState(git, where.knownGoodCommit, state);
   // Only what the event changed needs hashing and matching; known good is main's to verify.
@@ -47,7 +47,7 @@ export async function loadEvent(git: GitRepository, where: EventLocation, at: Da
     result,
     exitCode: EXIT_CODES[result],
     roles: check.roles,
-    artifacts: { total: state.artifacts.size, changes: check.artifacts },
+    artifacts: { total: state.artifactCount, changes: check.artifacts },
     invitations: check.invitations,
     problems,
   };

@@ -53,6 +53,7 @@ export class BlobDigests {
 
   /** Length and sha256 of each blob, in the order of `oids` (no map to build or read: the fastest form). */
   async digestList(oids: readonly string[]): Promise<BlobDigest[]> {
+    if (oids.length === 0) return [];
     const cache = (this.#cache ??= new DigestCache(this.#file, this.#repo.oidLength / 2, await this.#bytes));
     const list = new Array<BlobDigest>(oids.length);
     // Blobs to hash, each once; and where in `list` their digests go.

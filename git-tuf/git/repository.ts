@@ -10,6 +10,12 @@ import { parseTree, type TreeEntry } from './tree.js';
 
 export type { TreeEntry };
 
+/** A file that differs between two commits, with its entry in the later one (null: removed). */
+export interface ChangedFile {
+  path: string;
+  now: TreeEntry | null;
+}
+
 
 export type ObjectFormat = 'sha1' | 'sha256';
 
@@ -121,6 +127,15 @@ export class GitRepository {
     return commits;
   }
 
+  /** `commit` and up to `count - 1` of its first-parent ancestors, newest first. */
+  async firstParents(commit: string, count: number): Promise<string[]> {
+    if (commit === '' || commit.startsWith('-')) throw new GitTufError('missing-ref', `not a commit: ${JSON.stringify(commit)}`);
+    const args = ['rev-list', '--first-parent', `--max-count=${count}`, commit];
+    const result = await this.run(args);
+    if (result.code !== 0) throw gitError(args, result);
+    return result.stdout.toString('utf8').split('\n').filter((line) => line !== '');
+  }
+
   /** The best common ancestor of two commits; null when their histories are unrelated. */
   async mergeBase(a: string, b: string): Promise<string | null> {
     for (const ref of [a, b]) {
@@ -189,17 +204,37 @@ export class GitRepository {
 
 
   /**
-   * Paths under `dir` (relative to it) whose entry differs between two commits: added, removed,
-   * or changed in content or mode. git compares trees by id, so unchanged directories cost nothing.
+   * The files under `dir` (paths relative to it) that differ between two commits: added, removed,
+   * or changed in content or mode, each with its entry at `to` (null: removed). git compares trees
+   * by id, so unchanged directories cost nothing.
    */
-  async changedPaths(from: string, to: string, dir: string): Promise<string[]> {
+  async changedFiles(from: string, to: string, dir: string): Promise<ChangedFile[]> {
     for (const commit of [from, to]) if (commit === '' || commit.startsWith('-')) throw new GitTufError('missing-ref', `not a commit: ${JSON.stringify(commit)}`);
     const prefix = dir.replace(/^\/+|\/+$/g, '');
-    const args = ['--literal-pathspecs', 'diff-tree', '-r', '-z', '--no-renames', '--name-only', from, to, '--', `${prefix}/`];
+    const args = ['--literal-pathspecs', 'diff-tree', '-r', '-z', '--no-renames', '--no-abbrev', from, to, '--', `${prefix}/`];
     const result = await this.run(args);
     if (result.code !== 0) throw gitError(args, result);
-    const text = result.stdout.toString('utf8');
-    return text === '' ? [] : text.slice(0, -1).split('\0').map((path) => path.slice(prefix.length + 1));
+    // `:<old mode> <new mode> <old oid> <new oid> <status>` NUL `<path>` NUL, for each file.
+    const fields = result.stdout.toString('utf8').split('\0');
+    const changes: ChangedFile[] = [];
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const [, mode, , oid] = fields[i]!.split(' ');
+      if (mode === undefined || oid === undefined || oid.length !== this.oidLength) throw gitError(args, result);
+      const path = fields[i + 1]!.slice(prefix.length + 1);
+      changes.push({ path, now: mode === '000000' ? null : { path, mode, type: mode === '160000' ? 'commit' : 'blob', oid } });
+    }
+    return changes;
+  }
+
+  /** How many files (blobs, symlinks, submodules) `dir` holds at `commit`, in all its subdirectories. */
+  async countFiles(commit: string, dir: string): Promise<number> {
+    if (commit === '' || commit.startsWith('-')) throw new GitTufError('missing-ref', `not a commit: ${JSON.stringify(commit)}`);
+    const args = ['--literal-pathspecs', 'ls-tree', '-r', '-z', '--name-only', '--full-tree', commit, '--', `${dir.replace(/^\/+|\/+$/g, '')}/`];
+    const result = await this.run(args);
+    if (result.code !== 0) throw gitError(args, result);
+    let count = 0;
+    for (let at = result.stdout.indexOf(0); at !== -1; at = result.stdout.indexOf(0, at + 1)) count++;
+    return count;
   }
 
   readBlob(oid: string): Promise<Buffer> {

@@ -6,6 +6,7 @@
  */
 import type { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository } from '../git/repository.js';
+import { artifactsToMatch, matchCandidates, recordArtifactsMatch } from '../repo/artifact-match.js';
 import { checkRepository, isOnlineRole } from '../repo/check-repository.js';
 import { sortProblems, type Problem, type RoleStatus } from '../repo/report.js';
 import { digestArtifacts, loadState, type RepositoryState } from '../repo/state.js';
@@ -35,11 +36,15 @@ export interface TrustedMain {
  * advance from it. `previous` may still be being looked up: git works on both at once.
  */
 export async function checkMain(git: GitRepository, commit: string, at: Date, digests: BlobDigests, previous?: TrustedMain | null | Promise<TrustedMain | null>): Promise<MainCheck> {
+  const ancestors = matchCandidates(git, commit);
+  ancestors.catch(() => {}); // awaited by artifactsToMatch
   const [state, trusted] = await Promise.all([loadState(git, commit), previous]);
+  const artifactScope = await artifactsToMatch(git, state, ancestors);
   // git reads the previous state while the artifacts are digested.
-  const [before] = await Promise.all([trusted && trusted.commit !== commit ? loadState(git, trusted.commit, state) : undefined, digestArtifacts(state, digests)]);
-  const check = checkRepository(state, at, { rootChain: verifiedChainStart(state) });
+  const [before] = await Promise.all([trusted && trusted.commit !== commit ? loadState(git, trusted.commit, state) : undefined, digestArtifacts(state, digests, artifactScope)]);
+  const check = checkRepository(state, at, { rootChain: verifiedChainStart(state), artifactScope });
   recordVerifiedChain(state, check.roles.find((role) => role.name === 'root')?.problems ?? []);
+  if (check.artifactsMatch) recordArtifactsMatch(state);
   const problems = [...check.roles.flatMap((role) => role.problems), ...check.problems];
   if (before) problems.push(...checkAdvance(before, state, trusted!.label));
   const errors = sortProblems(problems).filter((found) => found.level === 'error');

@@ -48,7 +48,12 @@ export function unreadableTargetsRoles(state: RepositoryState): string[] {
 /** Which artifact paths to check (files and metadata entries); everything when omitted. */
 export type ArtifactScope = ReadonlySet<string>;
 
-export function checkArtifacts(state: RepositoryState, scope?: ArtifactScope): ArtifactIssue[] {
+/** `scope` defaults to the state's own: a state read in part can only be checked in part. */
+export function checkArtifacts(state: RepositoryState, scope: ArtifactScope | undefined = state.scope): ArtifactIssue[] {
+  const read = state.scope;
+  if (read !== undefined && (scope === undefined || [...scope].some((path) => !read.has(path)))) {
+    throw new Error('checkArtifacts: the state holds only some artifacts, and the check asks for others');
+  }
   const signedOf = targetsSignedOf(state);
   const issues: ArtifactIssue[] = [];
   const file = (path: string): string => `${TARGETS_DIR}/${path}`;
@@ -159,7 +164,7 @@ function sameHashes(a: Record<string, string>, b: Record<string, string>): boole
 /**
  * Paths under targets/ whose file was added, removed, or changed in content or mode between two
  * states, by comparing their listings. With git at hand, `git diff-tree` (GitRepository
- * changedPaths) gives the same paths without visiting the unchanged ones.
+ * changedFiles) gives the same paths without visiting the unchanged ones.
  */
 export function filesChanged(before: RepositoryState, after: RepositoryState): string[] {
   const paths: string[] = [];

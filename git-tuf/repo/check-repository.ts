@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { delegationTree } from '../tuf/delegation.js';
 import type { MetaFile, Metadata, RootSigned, SnapshotSigned, TimestampSigned } from '../tuf/metadata.js';
 import type { Authority } from '../tuf/verify.js';
-import { ARTIFACT_HINTS, checkArtifacts, targetsSignedOf, unreadableTargetsRoles } from './artifacts.js';
+import { ARTIFACT_HINTS, checkArtifacts, targetsSignedOf, unreadableTargetsRoles, type ArtifactScope } from './artifacts.js';
 import { problem, resultOf, sortProblems, type Problem, type RoleStatus } from './report.js';
 import { checkRootChain } from './root-chain.js';
 import { delegatedAuthority, expiryFacts, rootAuthority, roleStatus, unmetMessage, verifySignatures } from './roles.js';
@@ -19,6 +19,8 @@ export interface RepositoryCheck {
   roles: RoleStatus[];
   /** Problems that belong to no single role (artifacts, stray files). */
   problems: Problem[];
+  /** Every artifact matched its targets metadata, with no issue at all (artifact-match.ts remembers it). */
+  artifactsMatch: boolean;
 }
 
 /** The roles of a state in display order: top-level first, then delegations in search order. */
@@ -59,6 +61,11 @@ export interface CheckOptions {
    * (the hooks remember verified chains); from version 1 when omitted.
    */
   rootChain?: RootChainStart;
+  /**
+   * The only artifact paths that can disagree with the metadata, the others being known to match
+   * (artifact-match.ts); every artifact is matched when omitted.
+   */
+  artifactScope?: ArtifactScope;
 }
 
 function checkRole(state: RepositoryState, role: string, at: Date, options: CheckOptions): RoleStatus {
@@ -169,14 +176,17 @@ export function checkRepository(state: RepositoryState, at: Date, options: Check
   }
 
   const problems: Problem[] = [];
+  let artifactsMatch = false;
   if (unreadableTargetsRoles(state).length === 0) {
-    for (const issue of checkArtifacts(state)) {
+    const issues = checkArtifacts(state, options.artifactScope ?? state.scope);
+    artifactsMatch = issues.length === 0;
+    for (const issue of issues) {
       const level = issue.kind === 'shadowed' ? 'warning' : 'error';
       problems.push(problem(level, issue.message, { role: issue.role, file: `targets/${issue.path}`, hint: ARTIFACT_HINTS[issue.kind] }));
     }
   }
   problems.push(...strayProblems(state, order));
-  return { roles, problems };
+  return { roles, problems, artifactsMatch };
 }
 
 export function strayProblems(state: RepositoryState, order: string[]): Problem[] {

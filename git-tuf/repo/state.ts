@@ -43,12 +43,32 @@ export interface RepositoryState {
   /** Open invitations of a signing event: handle → roles. */
   invites: Map<string, string[]>;
   inviteError?: GitTufError;
+  /** Every file under targets/ by path, or only those of `scope` when it is set. */
   artifacts: Map<string, Artifact>;
+  /** How many files targets/ holds. */
+  artifactCount: number;
+  /**
+   * Set when only these artifact paths were read, files and targets entries alike, the others
+   * being known to match their metadata (artifact-match.ts). Checks then look at these only.
+   */
+  scope?: ReadonlySet<string>;
+}
+
+/** What loadState reads of a commit whose artifacts are known to match outside `paths`. */
+export interface ScopedLoad {
+  /** The listing of metadata/, already made. */
+  metadataEntries: TreeEntry[];
+  /** The only artifact paths to read. */
+  paths: ReadonlySet<string>;
+  /** The files at those paths that exist at the commit. */
+  files: TreeEntry[];
+  /** The number of files under targets/. */
+  count: Promise<number>;
 }
 
 /** The state of a commit without metadata or targets (or of no commit: a new history). */
 export function emptyState(): RepositoryState {
-  return { commit: '', root: undefined, rootHistory: new Map(), roles: new Map(), strayFiles: [], invites: new Map(), artifacts: new Map() };
+  return { commit: '', root: undefined, rootHistory: new Map(), roles: new Map(), strayFiles: [], invites: new Map(), artifacts: new Map(), artifactCount: 0 };
 }
 
 function roleTypeOf(name: string): RoleType {
@@ -64,9 +84,9 @@ export function roleMetadata<T extends RoleType>(state: RepositoryState, role: s
   return entry?.metadata as Metadata<SignedByType[T]> | undefined;
 }
 
-function parseFile<T extends RoleType>(file: string, oid: string, bytes: Buffer, type: T): MetadataFile<T> {
+function parseFile<T extends RoleType>(file: string, oid: string, bytes: Buffer, type: T, onlyTargets?: ReadonlySet<string>): MetadataFile<T> {
   try {
-    return { file, oid, metadata: parseMetadata(bytes, file, type, oid) };
+    return { file, oid, metadata: parseMetadata(bytes, file, type, oid, onlyTargets) };
   } catch (error) {
     if (error instanceof GitTufError) return { file, oid, error };
     throw error;
@@ -93,7 +113,10 @@ function parseInvites(bytes: Buffer, file: string): Map<string, string[]> {
 function parsedByOid(state: RepositoryState | undefined): Map<string, MetadataFile> {
   const files = new Map<string, MetadataFile>();
   if (!state) return files;
-  for (const entry of [state.root, ...state.rootHistory.values(), ...state.roles.values()]) if (entry) files.set(`${entry.file}\0${entry.oid}`, entry);
+  for (const entry of [state.root, ...state.rootHistory.values(), ...state.roles.values()]) {
+    // Metadata read only in part (ScopedLoad) is no stand-in for the whole file.
+    if (entry && entry.metadata?.targetsRead === undefined) files.set(`${entry.file}\0${entry.oid}`, entry);
+  }
   return files;
 }
 
@@ -102,8 +125,8 @@ function parsedByOid(state: RepositoryState | undefined): Map<string, MetadataFi
  * (digestArtifacts), only for the artifacts a check needs. Metadata files identical to those of
  * `reuse` (same path, same blob) are taken from it instead of being read and parsed again.
  */
-export async function loadState(git: GitRepository, commit: string, reuse?: RepositoryState): Promise<RepositoryState> {
-  const [metadataEntries, targetEntries] = (await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]];
+export async function loadState(git: GitRepository, commit: string, reuse?: RepositoryState, scoped?: ScopedLoad): Promise<RepositoryState> {
+  const [metadataEntries, targetEntries] = scoped ? [scoped.metadataEntries, scoped.files] : ((await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]]);
   const known = parsedByOid(reuse);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
   const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));
@@ -118,11 +141,13 @@ export async function loadState(git: GitRepository, commit: string, reuse?: Repo
     strayFiles: [],
     invites: new Map(),
     artifacts: new Map(),
+    artifactCount: 0,
+    ...(scoped ? { scope: scoped.paths } : {}),
   };
   for (const entry of blobs) {
     const file = `${METADATA_DIR}/${entry.path}`;
     const parse = <T extends RoleType>(type: T): MetadataFile<T> =>
-      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type);
+      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type, scoped?.paths);
     const history = /^root_history\/([1-9]\d{0,8})\.root\.json$/.exec(entry.path);
     if (entry.mode === '120000') state.strayFiles.push(file);
     else if (entry.path === 'root.json') state.root = parse('root');
@@ -142,6 +167,7 @@ export async function loadState(git: GitRepository, commit: string, reuse?: Repo
   for (const entry of metadataEntries) if (entry.type !== 'blob') state.strayFiles.push(`${METADATA_DIR}/${entry.path}`);
 
   for (const entry of targetEntries) state.artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
+  state.artifactCount = scoped ? await scoped.count : targetEntries.length;
   return state;
 }
 

@@ -7,6 +7,7 @@ import { GitTufError } from '../errors.js';
 import { parseExpires } from './expires.js';
 import { parseJson } from './json.js';
 import { knownFact, learnFact } from './memo.js';
+import { skimTargets } from './skim.js';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -98,6 +99,17 @@ export interface Metadata<T extends Signed = Signed> {
   readonly expires: Date;
   /** The git blob id of `bytes`, when read from git: it names these exact bytes. */
   readonly blobId?: string;
+  /**
+   * Set when `signed.targets` holds only the entries of these paths (parseMetadata's `onlyTargets`):
+   * the file's other entries were not read. signedDocument gives the whole `signed`.
+   */
+  readonly targetsRead?: ReadonlySet<string>;
+}
+
+/** The whole `signed` of the file, as signed: re-read from the bytes when only part was read. */
+export function signedDocument(metadata: Metadata): Signed {
+  if (metadata.targetsRead === undefined) return metadata.signed;
+  return (JSON.parse(metadata.bytes.toString('utf8')) as JsonObject).signed as Signed;
 }
 
 class Checker {
@@ -190,10 +202,18 @@ function describe(value: unknown): string {
  * Parses and checks one metadata file. `expectedType` is the type its file name implies; a file
  * holding another type is an error (a targets file renamed to snapshot.json must not pass).
  */
-export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, expectedType: K, blobId?: string): Metadata<SignedByType[K]> {
+export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, expectedType: K, blobId?: string, onlyTargets?: ReadonlySet<string>): Metadata<SignedByType[K]> {
   // These exact bytes passed every check below on an earlier run (tuf/memo.ts): only parse them.
   const fact = blobId === undefined ? null : `well-formed\0${expectedType}\0${blobId}`;
   if (fact !== null && knownFact(fact)) {
+    // A caller that needs only some target entries of a large targets file gets only those.
+    const skimmed = expectedType === 'targets' && onlyTargets !== undefined ? skimTargets(bytes.toString('utf8'), onlyTargets) : null;
+    if (skimmed !== null) {
+      const signed = skimmed.document.signed as SignedByType[K];
+      (signed as TargetsSigned).targets = Object.fromEntries(skimmed.entries) as Record<string, TargetFile>;
+      const { document } = skimmed;
+      return { file, bytes, document, signed, signatures: document.signatures as Signature[], expires: parseExpires(signed.expires)!, blobId: blobId!, targetsRead: onlyTargets };
+    }
     const document = JSON.parse(bytes.toString('utf8')) as JsonObject;
     const signed = document.signed as SignedByType[K];
     return { file, bytes, document, signed, signatures: document.signatures as Signature[], expires: parseExpires(signed.expires)!, blobId: blobId! };

@@ -6,7 +6,7 @@ import { GitTufError } from '../errors.js';
 import { canonicalJson } from './canonical.js';
 import { computeKeyid, parsePublicKey, type PublicKey } from './keys.js';
 import { knownFact, learnFact } from './memo.js';
-import type { JsonObject, Metadata, RoleKeys } from './metadata.js';
+import { signedDocument, type JsonObject, type Metadata, type RoleKeys } from './metadata.js';
 
 /** A delegator's keys, parsed once. Unusable keys are kept with the reason, for reporting. */
 export class KeyRing {
@@ -67,7 +67,7 @@ export interface SignatureReport {
  */
 export function signedPayload(metadata: Metadata): () => Buffer {
   let payload: Buffer | undefined;
-  return () => (payload ??= canonicalJson(metadata.signed));
+  return () => (payload ??= canonicalJson(signedDocument(metadata)));
 }
 
 /** The memo's fact that `sig` by `key` verifies over the file with blob id `blobId`. */

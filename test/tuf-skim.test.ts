@@ -1,0 +1,107 @@
+// Skimming a targets file gives what JSON.parse gives, for the entries asked for, whatever the
+// layout, escapes or repeated keys; and metadata read in part still verifies over the whole file.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { formatMetadata } from '../git-tuf/tuf/json.js';
+import { parseMetadata, type JsonObject } from '../git-tuf/tuf/metadata.js';
+import { useFactMemo } from '../git-tuf/tuf/memo.js';
+import { skimTargets } from '../git-tuf/tuf/skim.js';
+import { checkSignatures, KeyRing, type Authority } from '../git-tuf/tuf/verify.js';
+import { signDocument, targetEntry, testKey } from './helpers/tuf-repo.js';
+
+/** A deterministic generator, so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+}
+
+const ODD_PATHS = ['with "quotes".txt', 'back\\slash', 'ünïcödé/名前.txt', '__proto__', 'targets', 'signed', 'new\nline', 'tab\there', '{braces}[and]', 'emoji/😀.bin', 'a/b/c/d.txt'];
+
+function document(next: () => number, count: number): JsonObject {
+  const targets: JsonObject = {};
+  for (let i = 0; i < count; i++) {
+    const name = next() < 0.2 ? `${ODD_PATHS[Math.floor(next() * ODD_PATHS.length)]}-${i}` : `dir${i % 7}/file${i}.txt`;
+    const entry = targetEntry(`content ${i}`) as JsonObject;
+    if (next() < 0.3) entry.custom = { note: 'a "}" and a "]" inside', nested: { list: [1, [2, { three: '}' }]], empty: {} } };
+    targets[name] = entry;
+  }
+  return {
+    signatures: [{ keyid: 'ab'.repeat(32), sig: 'cd'.repeat(32) }],
+    signed: {
+      _type: 'targets',
+      delegations: { keys: {}, roles: [{ name: 'targets', keyids: [], threshold: 1, terminating: false, paths: ['*'] }] },
+      expires: '2030-01-01T00:00:00Z',
+      spec_version: '1.0.31',
+      targets,
+      version: 3,
+      'x-custom': { targets: { 'not/this.txt': { length: 1 } } },
+    },
+  };
+}
+
+const layouts: [string, (value: JsonObject) => string][] = [
+  ['python-tuf layout', (value) => formatMetadata(value).toString('utf8')],
+  ['compact', (value) => JSON.stringify(value)],
+  ['indent 4', (value) => JSON.stringify(value, null, 4)],
+  ['odd whitespace', (value) => JSON.stringify(value, null, '\t').replace(/: /g, ' :\r\n ').replace(/,\n/g, '\n,')],
+  ['slashes escaped', (value) => JSON.stringify(value).replace(/\//g, '\\/')],
+];
+
+test('the entries asked for and the rest of the document equal what JSON.parse gives', () => {
+  const next = random(7);
+  for (let round = 0; round < 40; round++) {
+    const value = document(next, Math.floor(next() * 60));
+    const paths = Object.keys((value.signed as { targets: JsonObject }).targets);
+    const wanted = new Set([...paths.filter(() => next() < 0.2), 'not/listed.txt', ...(next() < 0.5 ? ['not/this.txt'] : [])]);
+    for (const [layout, write] of layouts) {
+      const text = write(value);
+      const full = JSON.parse(text) as { signed: { targets: JsonObject } };
+      const skimmed = skimTargets(text, wanted);
+      assert.ok(skimmed, `${layout}, round ${round}: skimmed`);
+      const expected = [...wanted].filter((path) => Object.hasOwn(full.signed.targets, path)).map((path) => [path, full.signed.targets[path]]);
+      assert.equal([...skimmed.entries].sort(), expected.sort(), `${layout}, round ${round}: entries`);
+      full.signed.targets = {};
+      assert.equal(skimmed.document, full, `${layout}, round ${round}: the rest of the document`);
+    }
+  }
+});
+
+test('repeated keys count as JSON.parse counts them: the last one', () => {
+  const text = '{"signed": {"targets": {"a": {"length": 1}}, "targets": {"a": {"length": 2}, "a": {"length": 3}}, "version": 1}, "signed": {"targets": {"b": {"length": 4}}, "version": 2}}';
+  const skimmed = skimTargets(text, new Set(['a', 'b']))!;
+  assert.equal([...skimmed.entries], [['b', { length: 4 }]]);
+  assert.equal(skimmed.document, { signed: { targets: {}, version: 2 } });
+  const inner = skimTargets('{"signed": {"targets": {"a": {"length": 2}, "a": {"length": 3}}}}', new Set(['a']))!;
+  assert.equal([...inner.entries], [['a', { length: 3 }]]);
+});
+
+test('text without a signed.targets object is not skimmed', () => {
+  for (const text of ['{}', '[]', '{"signed": {}}', '{"signed": {"targets": []}}', '{"signed": []}']) assert.is(skimTargets(text, new Set(['a'])), null, text);
+});
+
+test('metadata read in part says so, and its signatures verify over the whole file', () => {
+  const alice = testKey('ed25519');
+  const authority: Authority = { label: 'root', role: { keyids: [alice.keyid], threshold: 1 }, ring: new KeyRing({ [alice.keyid]: alice.entry }) };
+  const signed = { _type: 'targets', expires: '2030-01-01T00:00:00Z', spec_version: '1.0.31', targets: { 'a.txt': targetEntry('a'), 'b.txt': targetEntry('b') }, version: 1 };
+  const bytes = formatMetadata(signDocument(signed, [alice]));
+  const blobId = 'e'.repeat(40);
+  const store = new Set<string>();
+  useFactMemo({ has: (fact) => store.has(fact), add: (fact) => void store.add(fact) });
+  try {
+    const first = parseMetadata(bytes, 'metadata/targets.json', 'targets', blobId, new Set(['a.txt']));
+    assert.is(first.targetsRead, undefined, 'bytes not yet known well-formed are read and checked in full');
+    assert.equal(Object.keys(first.signed.targets), ['a.txt', 'b.txt']);
+    store.clear();
+    parseMetadata(bytes, 'metadata/targets.json', 'targets', blobId);
+    assert.equal([...store], [`well-formed\0targets\0${blobId}`], 'only the well-formed fact is known: signatures are checked afresh');
+    const part = parseMetadata(bytes, 'metadata/targets.json', 'targets', blobId, new Set(['a.txt']));
+    assert.equal(part.targetsRead, new Set(['a.txt']));
+    assert.equal(part.signed.targets, { 'a.txt': targetEntry('a') });
+    assert.is(part.signed.version, 1);
+    assert.ok(checkSignatures(part, authority).met, 'the signature covers the whole file, not the part read');
+  } finally {
+    useFactMemo(null);
+  }
+});
+
+test.run();
