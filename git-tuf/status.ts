@@ -48,8 +48,10 @@ export function eventName(ref: string, remotes: string[]): string | null {
 /** Known good's ref: the pull remote's main when there is one, else the local main. */
 export async function mainRef(git: GitRepository, remotes: string[]): Promise<{ ref: string; commit: string } | null> {
   const remote = await pullRemote(git, remotes);
-  for (const ref of remote ? [`refs/remotes/${remote}/main`, 'refs/heads/main'] : ['refs/heads/main']) {
-    const commit = await git.resolveCommit(ref);
+  const candidates = remote ? [`refs/remotes/${remote}/main`, 'refs/heads/main'] : ['refs/heads/main'];
+  const commits = await git.refCommits(candidates);
+  for (const ref of candidates) {
+    const commit = commits.get(ref);
     if (commit) return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), commit };
   }
   return null;

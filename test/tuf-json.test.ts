@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GitTufError } from '../git-tuf/errors.js';
-import { formatMetadata, parseJson } from '../git-tuf/tuf/json.js';
+import { canonicalJson } from '../git-tuf/tuf/canonical.js';
+import { formatMetadata, parseJson, sameJson } from '../git-tuf/tuf/json.js';
 
 // Compiled to dist/test/, so the fixtures are two levels up.
 const FORMAT = fileURLToPath(new URL('../../test/fixtures/format/', import.meta.url));
@@ -327,5 +328,20 @@ function generate(next: () => number, depth: number): unknown {
   for (const key of keys) Object.defineProperty(object, key, { value: generate(next, depth + 1), enumerable: true, writable: true, configurable: true });
   return object;
 }
+
+test('sameJson says two values are the same exactly when their canonical forms are', () => {
+  const proto = JSON.parse('{"__proto__": {"a": 1}}');
+  const values: unknown[] = [
+    null, true, false, 0, 1, -1, '', '1', 'a', [], {}, [1, 2], [2, 1], [[1], 2], [1, [2]],
+    { a: 1, b: [1, { c: null }] }, { b: [1, { c: null }], a: 1 }, { a: 1, b: [1, { c: {} }] }, { a: 1 }, { a: 1, b: [] },
+    proto, JSON.parse('{"__proto__": {"a": 2}}'), { a: { b: { c: ['x', 'y'] } } }, { a: { b: { c: ['y', 'x'] } } }, { 0: 'a' }, ['a'],
+  ];
+  for (const a of values) {
+    for (const b of values) {
+      const expected = canonicalJson(a).equals(canonicalJson(b));
+      assert.is(sameJson(a, b), expected, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    }
+  }
+});
 
 test.run();

@@ -8,16 +8,15 @@
 import { GitTufError } from '../errors.js';
 import type { FileChange } from '../git/write.js';
 import { EVENT_STATE_FILE, METADATA_DIR, roleFile, roleMetadata, type RepositoryState } from '../repo/state.js';
-import { canonicalJson } from '../tuf/canonical.js';
 import { delegationTree } from '../tuf/delegation.js';
 import { expiresAfter } from '../tuf/expires.js';
-import { formatMetadata } from '../tuf/json.js';
+import { formatMetadata, sameJson } from '../tuf/json.js';
 import { rolePeriods, type DelegatedRole, type JsonObject, type RootSigned, type Signature, type Signed, type TargetsSigned } from '../tuf/metadata.js';
 
 interface DraftDocument {
   document: { signed: Signed; signatures: Signature[] } & JsonObject;
-  /** Canonical `signed` as the event had it (null: a new role). */
-  original: Buffer | null;
+  /** `signed` as the event had it, never edited (null: a new role). */
+  original: Signed | null;
   renew: boolean;
 }
 
@@ -75,7 +74,9 @@ export class Draft {
     if (entry?.error) throw entry.error;
     const metadata = entry?.metadata;
     if (!metadata) throw new GitTufError('usage', `there is no role ${role} in this event (${roleFile(role)} is missing)`, { hint: 'create it with git tuf delegate, or check the role name' });
-    draft = { document: structuredClone(metadata.document) as DraftDocument['document'], original: canonicalJson(metadata.signed), renew: false };
+    if (metadata.targetsRead) throw new GitTufError('internal', `${roleFile(role)} was read only in part and cannot be edited`);
+    // A fresh copy to edit: parsing the validated bytes again is quicker than structuredClone.
+    draft = { document: JSON.parse(metadata.bytes.toString('utf8')) as DraftDocument['document'], original: metadata.signed, renew: false };
     this.#documents.set(role, draft);
     return draft;
   }
@@ -150,7 +151,7 @@ export class Draft {
     const result: DraftResult = { changes: [], bumped: [], deleted: [] };
     for (const [role, draft] of this.#documents) {
       const signed = draft.document.signed;
-      if (!draft.renew && draft.original !== null && canonicalJson(signed).equals(draft.original)) continue;
+      if (!draft.renew && draft.original !== null && sameJson(signed, draft.original)) continue;
       if (role === 'snapshot' || role === 'timestamp') throw new GitTufError('internal', `${role} is signed online and cannot be edited in an event`);
       const knownGood = roleMetadata(this.knownGood, role);
       signed.version = (knownGood?.signed.version ?? 0) + 1;

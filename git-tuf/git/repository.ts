@@ -29,6 +29,8 @@ export class GitRepository {
   /** The object format: object ids are 40 (sha1) or 64 (sha256) hex digits. */
   readonly objectFormat: ObjectFormat;
   readonly #catFile: CatFile;
+  readonly #configValues = new Map<string, Promise<string | null>>();
+  #remotes: Promise<string[]> | undefined;
 
   private constructor(root: string, commonDir: string, objectFormat: ObjectFormat) {
     this.root = root;
@@ -157,8 +159,20 @@ export class GitRepository {
     return shortBranch(result.stdout.toString('utf8').trim());
   }
 
-  /** A configuration value (the last one if set several times); null when unset. */
-  async config(key: string): Promise<string | null> {
+  /**
+   * A configuration value (the last one if set several times); null when unset. Read once per
+   * key: git tuf never changes configuration while it runs.
+   */
+  config(key: string): Promise<string | null> {
+    let value = this.#configValues.get(key);
+    if (value === undefined) {
+      value = this.#readConfigValue(key);
+      this.#configValues.set(key, value);
+    }
+    return value;
+  }
+
+  async #readConfigValue(key: string): Promise<string | null> {
     const args = ['config', '--get', '--end-of-options', key];
     const result = await this.run(args);
     if (result.code === 1) return null;
@@ -167,9 +181,10 @@ export class GitRepository {
     return text.endsWith('\n') ? text.slice(0, -1) : text;
   }
 
-  async remotes(): Promise<string[]> {
-    const text = await this.output(['remote']);
-    return text === '' ? [] : text.split('\n');
+  /** The remotes' names, read once (git tuf adds none while it runs). */
+  remotes(): Promise<string[]> {
+    this.#remotes ??= this.output(['remote']).then((text) => (text === '' ? [] : text.split('\n')));
+    return this.#remotes;
   }
 
   /** The whole configuration in one git call, for several lookups (see GitConfig). */

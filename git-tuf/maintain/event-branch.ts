@@ -81,8 +81,9 @@ async function isAncestor(git: GitRepository, ancestor: string, descendant: stri
 
 /** The commit to build on, and the local branch's tip (to move it from). */
 async function eventBase(git: GitRepository, branch: string, remote: string | null): Promise<{ base: string | null; local: string | null; tracking: string | null; exists: boolean }> {
-  const local = await git.resolveCommit(`refs/heads/${branch}`);
-  const tracking = remote ? await git.resolveCommit(`refs/remotes/${remote}/${branch}`) : null;
+  const refs = await git.refCommits([`refs/heads/${branch}`, ...(remote ? [`refs/remotes/${remote}/${branch}`] : [])]);
+  const local = refs.get(`refs/heads/${branch}`) ?? null;
+  const tracking = remote ? (refs.get(`refs/remotes/${remote}/${branch}`) ?? null) : null;
   if (local && tracking && local !== tracking) {
     if (await isAncestor(git, local, tracking)) return { base: tracking, local, tracking, exists: true };
     if (await isAncestor(git, tracking, local)) return { base: local, local, tracking, exists: true };

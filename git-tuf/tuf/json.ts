@@ -169,3 +169,29 @@ function stringifyAt(value: unknown, depth: number): string {
 function pyEscape(ch: string): string {
   return '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0');
 }
+
+/**
+ * Whether two JSON values are the same document, as their canonical forms would be: object keys
+ * in any order, arrays in order. Far cheaper than canonicalizing a large targets file twice.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  // for…in and counting: no key arrays allocated for the 100k entries of a large targets map.
+  let count = 0;
+  for (const key in left) {
+    if (!Object.hasOwn(left, key)) continue;
+    if (!Object.hasOwn(right, key) || !sameJson(left[key], right[key])) return false;
+    count++;
+  }
+  for (const key in right) if (Object.hasOwn(right, key) && --count < 0) return false;
+  return count === 0;
+}
