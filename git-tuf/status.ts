@@ -9,9 +9,9 @@ import { BlobDigests } from './git/blob-digests.js';
 import { GitRepository } from './git/repository.js';
 import { withRepositoryFacts } from './git/fact-memo.js';
 import { recordArtifactsMatch, scopedLoad } from './repo/artifact-match.js';
-import { checkRepository } from './repo/check-repository.js';
+import { checkArtifactsAndFiles, checkRoles } from './repo/check-repository.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from './repo/report.js';
-import { digestArtifacts, loadState } from './repo/state.js';
+import { openState } from './repo/state.js';
 import { formatExpires } from './tuf/expires.js';
 
 export interface StatusOptions {
@@ -81,10 +81,12 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   const remotes = await remoteList;
   const event = eventName(ref, remotes);
   if (event === null) {
-    // Only what changed since a commit whose artifacts matched is read and checked.
-    const state = await loadState(git, commit, undefined, await scopedLoad(git, commit));
-    await digestArtifacts(state, digests);
-    const check = checkRepository(state, at);
+    // Only what changed since a commit whose artifacts matched is read and checked. Artifacts
+    // are hashed while the roles are checked.
+    const { state, digested } = await openState(git, commit, { scoped: await scopedLoad(git, commit), digests });
+    const roles = checkRoles(state, at);
+    await digested;
+    const check = checkArtifactsAndFiles(state, roles);
     if (check.artifactsMatch) recordArtifactsMatch(state);
     const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
     const result = resultOf(problems);

@@ -162,8 +162,11 @@ for (const format of formats) {
     assert.equal(await repo.remotes(), []);
     git(dir, 'remote', 'add', 'origin', 'https://example.com/a.git');
     git(dir, 'remote', 'add', 'upstream', '/tmp/nowhere');
-    assert.equal((await repo.remotes()).sort(), ['origin', 'upstream']);
+    assert.equal(await repo.remotes(), [], 'read once per GitRepository: git tuf adds no remotes while it runs');
     repo.close();
+    const reopened = await GitRepository.open(dir);
+    assert.equal((await reopened.remotes()).sort(), ['origin', 'upstream']);
+    reopened.close();
   });
 
   test(`[${format}] open() finds the top from subdirectories, bare repositories and worktrees`, async () => {

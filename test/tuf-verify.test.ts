@@ -46,8 +46,9 @@ test('a tampered signature is invalid and does not count', () => {
 });
 
 test('a signature over other bytes does not verify', () => {
-  const metadata = metadataSignedBy([carol]);
-  (metadata.signed as { version: number }).version = 2;
+  const document = signDocument(signed, [carol]) as { signed: { version: number } };
+  document.signed.version = 2; // the file says version 2; carol signed version 1
+  const metadata = parseMetadata(formatMetadata(document), 'metadata/targets.json', 'targets');
   const report = checkSignatures(metadata, authority([carol], 1));
   assert.is(report.invalid.length, 1);
   assert.not.ok(report.met);

@@ -1,15 +1,13 @@
 // Length and sha256 of artifacts, cached by git blob id: a blob id fixes the content, so a file
 // that did not change between two commits is never read or hashed again.
-import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GitTufError } from '../errors.js';
+import { hashBlobs, hashBlobsInWorker } from './blob-hashing.js';
 import { DigestCache, type BlobDigest } from './digest-cache.js';
 import type { GitRepository } from './repository.js';
 
 export type { BlobDigest };
-
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** Blobs one call hashes: `digests[i]` is the digest of `oids[i]`, once known; `index` finds i. */
 interface Pending {
@@ -21,13 +19,19 @@ interface Pending {
 export interface BlobDigestsOptions {
   /** false: keep the cache in memory only, neither reading nor writing the cache file. */
   persist?: boolean;
+  /** From how many blobs to hash on a worker thread (starting one costs some 30 ms). */
+  workerFrom?: number;
 }
+
+/** A worker pays for itself once hashing takes longer than starting it. */
+const WORKER_FROM = 20000;
 
 export class BlobDigests {
   /** How many blobs this instance has read and hashed (the rest came from the cache). */
   hashedCount = 0;
   readonly #repo: GitRepository;
   readonly #persist: boolean;
+  readonly #workerFrom: number;
   readonly #file: string;
   readonly #bytes: Promise<Buffer | null>;
   #cache: DigestCache | null = null;
@@ -38,6 +42,7 @@ export class BlobDigests {
   constructor(repo: GitRepository, options: BlobDigestsOptions = {}) {
     this.#repo = repo;
     this.#persist = options.persist ?? true;
+    this.#workerFrom = options.workerFrom ?? WORKER_FROM;
     this.#file = path.join(repo.commonDir, 'git-tuf', 'blob-digests');
     // Read now, while the caller lists trees; indexed on first use. Unreadable: everything is computed.
     this.#bytes = this.#persist ? readFile(this.#file).catch(() => null) : Promise.resolve(null);
@@ -83,37 +88,22 @@ export class BlobDigests {
 
   /**
    * Reads and hashes blobs, each as its bytes stream from git: git unpacks the next ones
-   * meanwhile, and no blob is ever held whole. Whatever was hashed is kept, even if a later blob
-   * is missing.
+   * meanwhile, and no blob is ever held whole. Many blobs are hashed in a worker thread, which
+   * keeps git busy while this thread goes on with other work. Whatever was hashed is kept, even
+   * if a later blob is missing (a worker reports all or nothing).
    */
   async #hash(pending: Pending, cache: DigestCache): Promise<void> {
     this.#hashed.push(pending);
     const records = this.#persist && this.#writable ? Buffer.allocUnsafe(pending.oids.length * cache.recordBytes) : null;
     let count = 0;
+    const hashed = (index: number, length: number, sha256: string): void => {
+      pending.digests[index] = { length, sha256 };
+      if (records !== null) cache.writeRecord(records, count, pending.oids[index]!, length, sha256);
+      count++;
+    };
     try {
-      await this.#repo.streamBlobs(pending.oids, () => {
-        let length = 0;
-        let hash: Hash | null = null;
-        let sha256: string | null = null;
-        return {
-          begin(_index, size) {
-            length = size;
-            hash = null;
-            sha256 = size === 0 ? EMPTY_SHA256 : null;
-          },
-          data(bytes) {
-            // Most blobs arrive in one piece: hashed in one call, without a Hash object.
-            if (hash === null && bytes.length === length) sha256 = hashOnce('sha256', bytes, 'hex');
-            else (hash ??= createHash('sha256')).update(bytes);
-          },
-          end(index) {
-            const digest = { length, sha256: sha256 ?? hash!.digest('hex') };
-            pending.digests[index] = digest;
-            if (records !== null) cache.writeRecord(records, count, pending.oids[index]!, length, digest.sha256);
-            count++;
-          },
-        };
-      });
+      if (pending.oids.length >= this.#workerFrom) await hashBlobsInWorker(this.#repo.root, pending.oids, hashed);
+      else await hashBlobs((oids, receiver) => this.#repo.streamBlobs(oids, receiver), pending.oids, hashed);
     } finally {
       this.hashedCount += count;
       if (records !== null) this.#save(cache, records, count);

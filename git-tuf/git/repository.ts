@@ -267,20 +267,8 @@ export class GitRepository {
    * streaming in order to its own receiver from `receiver()`; indexes are into `oids`. Settles
    * once every slice is done; rejects with the first error (a missing blob, a non-blob).
    */
-  async streamBlobs(oids: readonly string[], receiver: () => ObjectReceiver): Promise<void> {
-    const slices = Math.max(1, Math.min(MAX_READERS, Math.floor(oids.length / MIN_BLOBS_PER_READER)));
-    if (slices === 1) return this.#catFile.stream(oids, 'blob', receiver());
-    const size = Math.ceil(oids.length / slices);
-    const readers = Array.from({ length: slices }, () => new CatFile(this.root, { oneRequest: true }));
-    try {
-      const results = await Promise.allSettled(
-        readers.map((reader, slice) => reader.stream(oids.slice(slice * size, (slice + 1) * size), 'blob', offset(receiver(), slice * size))),
-      );
-      const failed = results.find((result) => result.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-    } finally {
-      for (const reader of readers) reader.close();
-    }
+  streamBlobs(oids: readonly string[], receiver: () => ObjectReceiver): Promise<void> {
+    return streamBlobsAt(this.root, oids, receiver, this.#catFile);
   }
 
   /** Stops the background `git cat-file`; the repository stays usable (a new one starts on demand). */
@@ -293,6 +281,26 @@ export class GitRepository {
 const MAX_READERS = Math.min(4, Math.max(2, availableParallelism()));
 /** …each answering at least this many. */
 const MIN_BLOBS_PER_READER = 4096;
+
+/**
+ * GitRepository.streamBlobs for the repository at `root` (also where no GitRepository is open:
+ * a worker thread). `shared`, when given, answers a request too small to split.
+ */
+export async function streamBlobsAt(root: string, oids: readonly string[], receiver: () => ObjectReceiver, shared?: CatFile): Promise<void> {
+  const slices = Math.max(1, Math.min(MAX_READERS, Math.floor(oids.length / MIN_BLOBS_PER_READER)));
+  if (slices === 1 && shared) return shared.stream(oids, 'blob', receiver());
+  const size = Math.ceil(oids.length / slices);
+  const readers = Array.from({ length: slices }, () => new CatFile(root, { oneRequest: true }));
+  try {
+    const results = await Promise.allSettled(
+      readers.map((reader, slice) => reader.stream(oids.slice(slice * size, (slice + 1) * size), 'blob', offset(receiver(), slice * size))),
+    );
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  } finally {
+    for (const reader of readers) reader.close();
+  }
+}
 
 function offset(receiver: ObjectReceiver, start: number): ObjectReceiver {
   if (start === 0) return receiver;

@@ -166,6 +166,11 @@ export function checkSnapshotAndTimestamp(state: RepositoryState, roles: Iterabl
 }
 
 export function checkRepository(state: RepositoryState, at: Date, options: CheckOptions = {}): RepositoryCheck {
+  return checkArtifactsAndFiles(state, checkRoles(state, at, options), options);
+}
+
+/** The part of checkRepository that needs no artifact digests: every role, and snapshot and timestamp against what they list. */
+export function checkRoles(state: RepositoryState, at: Date, options: CheckOptions = {}): RoleStatus[] {
   const order = roleOrder(state);
   const roles = order.map((role) => checkRole(state, role, at, options));
   const byName = new Map(roles.map((status) => [status.name, status]));
@@ -174,7 +179,12 @@ export function checkRepository(state: RepositoryState, at: Date, options: Check
     status.problems.push(found);
     finish(status);
   }
+  return roles;
+}
 
+/** The rest of checkRepository, once the artifacts are digested: artifacts against metadata, stray files. */
+export function checkArtifactsAndFiles(state: RepositoryState, roles: RoleStatus[], options: CheckOptions = {}): RepositoryCheck {
+  const order = roleOrder(state);
   const problems: Problem[] = [];
   let artifactsMatch = false;
   if (unreadableTargetsRoles(state).length === 0) {

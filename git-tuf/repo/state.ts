@@ -126,7 +126,28 @@ function parsedByOid(state: RepositoryState | undefined): Map<string, MetadataFi
  * `reuse` (same path, same blob) are taken from it instead of being read and parsed again.
  */
 export async function loadState(git: GitRepository, commit: string, reuse?: RepositoryState, scoped?: ScopedLoad): Promise<RepositoryState> {
+  return (await openState(git, commit, { reuse, scoped })).state;
+}
+
+export interface OpenOptions {
+  reuse?: RepositoryState | undefined;
+  scoped?: ScopedLoad | undefined;
+  /** Digest every artifact read, starting as soon as they are listed. */
+  digests?: BlobDigests;
+}
+
+/**
+ * loadState, and with `digests` the artifacts digested too: hashing starts before the metadata
+ * is parsed and goes on while the caller checks it (on a worker thread when there are many), so
+ * `digested` may still be pending when the state is returned.
+ */
+export async function openState(git: GitRepository, commit: string, options: OpenOptions): Promise<{ state: RepositoryState; digested: Promise<void> }> {
+  const { reuse, scoped } = options;
   const [metadataEntries, targetEntries] = scoped ? [scoped.metadataEntries, scoped.files] : ((await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]]);
+  const artifacts = new Map<string, Artifact>();
+  for (const entry of targetEntries) artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
+  const digested = options.digests ? digestAll(artifacts.values(), options.digests) : Promise.resolve();
+  digested.catch(() => {}); // the caller awaits it; an error meanwhile must not go unhandled
   const known = parsedByOid(reuse);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
   const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));
@@ -140,8 +161,8 @@ export async function loadState(git: GitRepository, commit: string, reuse?: Repo
     roles: new Map(),
     strayFiles: [],
     invites: new Map(),
-    artifacts: new Map(),
-    artifactCount: 0,
+    artifacts,
+    artifactCount: targetEntries.length,
     ...(scoped ? { scope: scoped.paths } : {}),
   };
   for (const entry of blobs) {
@@ -166,9 +187,8 @@ export async function loadState(git: GitRepository, commit: string, reuse?: Repo
   }
   for (const entry of metadataEntries) if (entry.type !== 'blob') state.strayFiles.push(`${METADATA_DIR}/${entry.path}`);
 
-  for (const entry of targetEntries) state.artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
-  state.artifactCount = scoped ? await scoped.count : targetEntries.length;
-  return state;
+  if (scoped) state.artifactCount = await scoped.count;
+  return { state, digested };
 }
 
 export function isRegularFile(entry: Pick<TreeEntry, 'mode'>): boolean {
@@ -177,8 +197,11 @@ export function isRegularFile(entry: Pick<TreeEntry, 'mode'>): boolean {
 
 /** Fills in length and sha256 of the regular artifacts in `paths` (all when omitted), from the blob-id cache where possible. */
 export async function digestArtifacts(state: RepositoryState, digests: BlobDigests, paths?: Iterable<string>): Promise<void> {
-  const candidates = paths ? [...paths].flatMap((path) => state.artifacts.get(path) ?? []) : [...state.artifacts.values()];
-  const files = candidates.filter(isRegularFile);
+  await digestAll(paths ? [...paths].flatMap((path) => state.artifacts.get(path) ?? []) : state.artifacts.values(), digests);
+}
+
+async function digestAll(artifacts: Iterable<Artifact>, digests: BlobDigests): Promise<void> {
+  const files = [...artifacts].filter(isRegularFile);
   const known = await digests.digestList(files.map((artifact) => artifact.oid));
   for (let i = 0; i < files.length; i++) {
     const digest = known[i];

@@ -86,7 +86,7 @@ export interface SignedByType {
   timestamp: TimestampSigned;
 }
 
-/** One parsed metadata file. */
+/** One parsed metadata file; never edited in place (signatures are checked over `bytes`: edit a copy). */
 export interface Metadata<T extends Signed = Signed> {
   /** Path in the repository, e.g. `metadata/targets.json`: errors name it. */
   readonly file: string;

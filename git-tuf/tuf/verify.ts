@@ -4,6 +4,7 @@
  */
 import { GitTufError } from '../errors.js';
 import { canonicalJson } from './canonical.js';
+import { canonicalSignedFromText } from './canonical-text.js';
 import { computeKeyid, parsePublicKey, type PublicKey } from './keys.js';
 import { knownFact, learnFact } from './memo.js';
 import { signedDocument, type JsonObject, type Metadata, type RoleKeys } from './metadata.js';
@@ -67,7 +68,8 @@ export interface SignatureReport {
  */
 export function signedPayload(metadata: Metadata): () => Buffer {
   let payload: Buffer | undefined;
-  return () => (payload ??= canonicalJson(signedDocument(metadata)));
+  // Read off the file's bytes when they are canonical but for whitespace, as tuf-on-ci's are.
+  return () => (payload ??= canonicalSignedFromText(metadata.bytes) ?? canonicalJson(signedDocument(metadata)));
 }
 
 /** The memo's fact that `sig` by `key` verifies over the file with blob id `blobId`. */

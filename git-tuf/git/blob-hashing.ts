@@ -1,0 +1,65 @@
+// Length and sha256 of blobs as their bytes stream from git, in this thread or in a worker
+// thread (hash-worker.ts) that keeps git's pipes drained while this thread checks metadata.
+import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { GitTufError, type ErrorCode } from '../errors.js';
+import type { ObjectReceiver } from './cat-file.js';
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** Called once per blob hashed: its index into the request, length and sha256 (hex). */
+export type Hashed = (index: number, length: number, sha256: string) => void;
+
+export type BlobStream = (oids: readonly string[], receiver: () => ObjectReceiver) => Promise<void>;
+
+/** Hashes each blob as it streams; no blob is ever held whole. */
+export function hashBlobs(stream: BlobStream, oids: readonly string[], hashed: Hashed): Promise<void> {
+  return stream(oids, () => {
+    let length = 0;
+    let hash: Hash | null = null;
+    let sha256: string | null = null;
+    return {
+      begin(_index, size) {
+        length = size;
+        hash = null;
+        sha256 = size === 0 ? EMPTY_SHA256 : null;
+      },
+      data(bytes) {
+        // Most blobs arrive in one piece: hashed in one call, without a Hash object.
+        if (hash === null && bytes.length === length) sha256 = hashOnce('sha256', bytes, 'hex');
+        else (hash ??= createHash('sha256')).update(bytes);
+      },
+      end(index) {
+        hashed(index, length, sha256 ?? hash!.digest('hex'));
+      },
+    };
+  });
+}
+
+/** What the worker posts: the results in the order of the request, or why it failed. */
+export type WorkerReply =
+  | { lengths: Float64Array; digests: Uint8Array }
+  | { error: { code: ErrorCode; message: string; hint?: string } };
+
+/**
+ * hashBlobs in a worker thread reading the repository at `root`. All or nothing: on an error
+ * (a missing blob) nothing is reported hashed.
+ */
+export function hashBlobsInWorker(root: string, oids: readonly string[], hashed: Hashed): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: { root, oids } });
+    worker.once('message', (reply: WorkerReply) => {
+      if ('error' in reply) {
+        reject(new GitTufError(reply.error.code, reply.error.message, reply.error.hint === undefined ? {} : { hint: reply.error.hint }));
+        return;
+      }
+      const digests = Buffer.from(reply.digests.buffer, reply.digests.byteOffset, reply.digests.byteLength);
+      for (let i = 0; i < oids.length; i++) hashed(i, reply.lengths[i]!, digests.toString('hex', i * 32, i * 32 + 32));
+      resolve();
+    });
+    worker.once('error', (error) => reject(new GitTufError('internal', `hashing artifacts failed: ${error.message}`, { cause: error })));
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new GitTufError('internal', `the hashing thread stopped (exit ${code})`));
+    });
+  });
+}
