@@ -154,7 +154,7 @@ function copyRun(bytes: Buffer, from: number, to: number, out: Buffer, w: number
  * One loop with an explicit stack (a value, then what may follow it) and no closures: this runs
  * over every byte of a 12 MiB file, so its variables stay locals.
  */
-function canonicalValue(bytes: Buffer, start: number): Buffer | null {
+function canonicalValue(bytes: Buffer, start: number): { canonical: Buffer; end: number } | null {
   const out = Buffer.allocUnsafe(bytes.length);
   let w = 0;
   let at = start;
@@ -164,21 +164,32 @@ function canonicalValue(bytes: Buffer, start: number): Buffer | null {
   const keyEnd: number[] = [];
   let depth = 0;
   let wantKey = false;
+  // Strings are found with indexOf (native) rather than byte by byte; the next backslash is
+  // looked up once and again only when passed, so a file without escapes costs one search.
+  let nextSlash = bytes.indexOf(BACKSLASH, start);
+  const stringEnd = (from: number): number => {
+    const quote = bytes.indexOf(QUOTE, from);
+    if (nextSlash === -1 || quote < nextSlash) return quote;
+    const end = closingQuote(bytes, from);
+    nextSlash = bytes.indexOf(BACKSLASH, end);
+    return end;
+  };
   for (;;) {
     if (wantKey) {
       // `"key":`, sorting after the container's previous key.
       wantKey = false;
       while (isSpace(bytes[at])) at++;
       if (bytes[at] !== QUOTE) return null;
-      const end = closingQuote(bytes, at + 1);
+      const slash = nextSlash;
+      const end = stringEnd(at + 1);
       if (end === -1) return null;
       // A key with an escape is not its bytes: leave its ordering to the slow path.
-      for (let i = at + 1; i < end; i++) if (bytes[i] === BACKSLASH) return null;
+      if (slash !== -1 && slash < end) return null;
       const level = depth - 1;
       if (keyStart[level]! !== -1 && !keyBefore(bytes, keyStart[level]!, keyEnd[level]!, at + 1, end)) return null;
       keyStart[level] = at + 1;
       keyEnd[level] = end;
-      w = copyRun(bytes, at, end + 1, out, w);
+      w += bytes.copy(out, w, at, end + 1);
       at = end + 1;
       while (isSpace(bytes[at])) at++;
       if (bytes[at] !== COLON) return null;
@@ -204,19 +215,13 @@ function canonicalValue(bytes: Buffer, start: number): Buffer | null {
         continue;
       }
     } else if (c === QUOTE) {
-      const end = closingQuote(bytes, at + 1);
+      const slash = nextSlash;
+      const end = stringEnd(at + 1);
       if (end === -1) return null;
-      let escaped = false;
-      for (let i = at + 1; i < end; i++) {
-        if (bytes[i] === BACKSLASH) {
-          escaped = true;
-          break;
-        }
-      }
-      if (escaped) {
+      if (slash !== -1 && slash < end) {
         w = writeUnescaped(bytes, at + 1, end, out, w);
         if (w < 0) return null;
-      } else w = copyRun(bytes, at, end + 1, out, w);
+      } else w += bytes.copy(out, w, at, end + 1);
       at = end + 1;
     } else {
       // A number (parseJson let only integers through), true, false or null.
@@ -228,7 +233,7 @@ function canonicalValue(bytes: Buffer, start: number): Buffer | null {
     }
     // What follows a value: a comma and the next member, or closing brackets.
     for (;;) {
-      if (depth === 0) return out.subarray(0, w);
+      if (depth === 0) return { canonical: out.subarray(0, w), end: at };
       while (isSpace(bytes[at])) at++;
       c = bytes[at++];
       const object = isObject[depth - 1]!;
@@ -251,7 +256,7 @@ export function canonicalSignedFromText(bytes: Buffer): Buffer | null {
   while (isSpace(bytes[at])) at++;
   if (bytes[at] !== OPEN_OBJECT) return null;
   at++;
-  let signedAt = -1;
+  let signed: Buffer | null = null;
   for (;;) {
     while (isSpace(bytes[at])) at++;
     if (bytes[at] !== QUOTE) return null;
@@ -262,17 +267,20 @@ export function canonicalSignedFromText(bytes: Buffer): Buffer | null {
     while (isSpace(bytes[at])) at++;
     if (bytes[at] !== COLON) return null;
     at++;
-    while (isSpace(bytes[at])) at++;
     if (isSigned) {
-      if (signedAt !== -1) return null;
-      signedAt = at;
+      if (signed !== null) return null;
+      const value = canonicalValue(bytes, at);
+      if (value === null) return null;
+      signed = value.canonical;
+      at = value.end;
+    } else {
+      at = skipValue(bytes, at);
+      if (at === -1) return null;
     }
-    at = skipValue(bytes, at);
-    if (at === -1) return null;
     while (isSpace(bytes[at])) at++;
     const next = bytes[at++];
     if (next === CLOSE_OBJECT) break;
     if (next !== COMMA) return null;
   }
-  return signedAt === -1 ? null : canonicalValue(bytes, signedAt);
+  return signed;
 }
