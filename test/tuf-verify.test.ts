@@ -74,4 +74,16 @@ test('keyid mismatches are found', () => {
   assert.equal(ring.keyidMismatches([alice.keyid, 'wrongid']), ['wrongid']);
 });
 
+test('a large targets file (its signed bytes read off the text) verifies, and one changed entry does not', () => {
+  const targets: Record<string, unknown> = {};
+  for (let i = 0; i < 40000; i++) targets[`dir${i % 97}/file-${i}.txt`] = { hashes: { sha256: (i % 16).toString(16).repeat(64) }, length: i };
+  const document = signDocument({ ...signed, targets, 'x-note': 'line one\nline "two"' }, [bob]) as { signed: { targets: Record<string, { length: number }> } };
+  const bytes = formatMetadata(document);
+  assert.ok(bytes.length >= 4 * 1024 * 1024, `${bytes.length} bytes: large enough for the text path`);
+  assert.ok(checkSignatures(parseMetadata(bytes, 'metadata/targets.json', 'targets'), authority([bob], 1)).met);
+  document.signed.targets['dir5/file-5.txt']!.length = 6;
+  const tampered = parseMetadata(formatMetadata(document), 'metadata/targets.json', 'targets');
+  assert.not.ok(checkSignatures(tampered, authority([bob], 1)).met);
+});
+
 test.run();
