@@ -5,6 +5,7 @@
  */
 import { GitTufError } from '../errors.js';
 import { canonicalJson } from '../tuf/canonical.js';
+import { sameJson } from '../tuf/json.js';
 import type { JsonObject, RoleKeys, RootSigned, TargetsSigned } from '../tuf/metadata.js';
 import { keyLabel, type KeyRing } from '../tuf/verify.js';
 import { roleOrder } from '../repo/check-repository.js';
@@ -82,7 +83,7 @@ export function reviewEvent(event: RepositoryState, knownGood: RepositoryState):
     const after = roleMetadata(event, role);
     if (!before && !after) continue;
     if (before && after && before.bytes.equals(after.bytes)) continue;
-    if (before && after && canonicalJson(before.signed).equals(canonicalJson(after.signed))) continue; // only signatures differ
+    if (before && after && sameJson(before.signed, after.signed)) continue; // only signatures differ
     const beforeRoles = delegatedRoles(knownGood, role);
     const afterRoles = delegatedRoles(event, role);
     const delegations: DelegationChange[] = [];

@@ -3,7 +3,7 @@
  * the old one (spec §5.3: each new version signed by a threshold of the previous root's keys and
  * of its own), root history only grows, and no role's version goes down. Pure.
  */
-import { canonicalJson } from '../tuf/canonical.js';
+import { sameJson } from '../tuf/json.js';
 import type { Metadata, RootSigned } from '../tuf/metadata.js';
 import { problem, type Problem } from '../repo/report.js';
 import { checkRootChain, historyFile } from '../repo/root-chain.js';
@@ -27,7 +27,7 @@ export function checkAdvance(previous: RepositoryState, next: RepositoryState, l
         // Trust comes from the root already trusted, not from whatever history the new state carries.
         const chain = checkRootChain(next, { fromVersion: trusted.signed.version + 1, trusted });
         problems.push(...chain.problems.filter((found) => found.level === 'error'));
-      } else if (!canonicalJson(root.signed).equals(canonicalJson(trusted.signed))) {
+      } else if (next.root!.oid !== previous.root!.oid && !sameJson(root.signed, trusted.signed)) {
         problems.push(problem('error', `root version ${root.signed.version} differs from the root of the same version in ${label}`, { ...where, hint: 'a changed root must be a new version, signed in a signing event' }));
       }
     }
@@ -39,7 +39,7 @@ export function checkAdvance(previous: RepositoryState, next: RepositoryState, l
     const where = { role, file: roleFile(role) };
     if (after.signed.version < before.signed.version) {
       problems.push(problem('error', `${role} goes back from version ${before.signed.version} (${label}) to ${after.signed.version}`, { ...where, hint: `a rollback: start from ${label}` }));
-    } else if (after.signed.version === before.signed.version && !canonicalJson(after.signed).equals(canonicalJson(before.signed))) {
+    } else if (after.signed.version === before.signed.version && next.roles.get(role)!.oid !== entry.oid && !sameJson(after.signed, before.signed)) {
       problems.push(problem('error', `${role} version ${after.signed.version} differs from the ${role} of the same version in ${label}`, { ...where, hint: 'a changed role must get a new version' }));
     }
   }
