@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { GitTufError } from '../errors.js';
+import { LocalFetcher } from './fetcher.js';
 import { serveDirectory } from './serve.js';
 
 export interface TrustedStart {
@@ -31,8 +32,8 @@ export interface VerifyOptions {
   scratch: string;
 }
 
-/** Downloads at once: each mostly waits (temporary files, the server thread), so many overlap. */
-const DOWNLOADS_IN_FLIGHT = 64;
+/** Downloads at once: enough to keep the server thread and this one busy. */
+const DOWNLOADS_IN_FLIGHT = 16;
 
 function rejected(client: string, from: string, error: unknown): GitTufError {
   const message = error instanceof Error ? error.message : String(error);
@@ -46,13 +47,9 @@ async function checkWithTufJs(url: string, start: TrustedStart, targets: string[
   const { Updater } = await import('tuf-js');
   mkdirSync(path.join(cache, 'targets'), { recursive: true });
   writeFileSync(path.join(cache, 'root.json'), start.bytes);
-  const updater = new Updater({
-    metadataDir: cache,
-    metadataBaseUrl: url,
-    targetBaseUrl: `${url}/targets`,
-    targetDir: path.join(cache, 'targets'),
-    config: { fetchRetries: 0, fetchRetry: 0 },
-  });
+  const fetcher = new LocalFetcher(path.join(cache, 'downloads'), DOWNLOADS_IN_FLIGHT);
+  // tuf-js's default config: a client with defaults must accept what is published.
+  const updater = new Updater({ metadataDir: cache, metadataBaseUrl: url, targetBaseUrl: `${url}/targets`, targetDir: path.join(cache, 'targets'), fetcher });
   let downloaded = 0;
   try {
     await updater.refresh();
@@ -65,17 +62,22 @@ async function checkWithTufJs(url: string, start: TrustedStart, targets: string[
         infos.push(info);
       }
       let next = 0;
-      const worker = async (): Promise<void> => {
+      // Each worker's downloads land in one file, each overwriting the last once tuf-js has
+      // verified it: a verified copy is not needed afterwards.
+      const worker = async (slot: number): Promise<void> => {
+        const file = path.join(cache, 'targets', String(slot));
         while (next < infos.length) {
-          const index = next++;
-          await updater.downloadTarget(infos[index]!, path.join(cache, 'targets', String(index)));
+          const info = infos[next++]!;
+          await fetcher.into(file, () => updater.downloadTarget(info, file));
           downloaded++;
         }
       };
-      await Promise.all(Array.from({ length: DOWNLOADS_IN_FLIGHT }, worker));
+      await Promise.all(Array.from({ length: DOWNLOADS_IN_FLIGHT }, (_, slot) => worker(slot)));
     }
   } catch (error) {
     throw rejected('tuf-js', start.label, error);
+  } finally {
+    fetcher.close();
   }
   return { client: 'tuf-js', from: start.label, downloaded };
 }
