@@ -33,13 +33,14 @@ const artifactFile = (dir: string, target: string): string => {
   return path.join(dir, 'targets', sub, `${sha256(ARTIFACTS[target as keyof typeof ARTIFACTS])}.${base}`);
 };
 
-function verify(dir: string) {
-  return verifyWithClients(dir, { starts: [{ label: '1.root.json', bytes: root }, { label: 'the published 1.root.json', bytes: root }], targets: Object.keys(ARTIFACTS), scratch: tempDir('verify-scratch') });
+function verify(dir: string, clients?: number) {
+  const starts = [{ label: '1.root.json', bytes: root }, { label: 'the published 1.root.json', bytes: root }];
+  return verifyWithClients(dir, { starts, targets: Object.keys(ARTIFACTS), scratch: tempDir('verify-scratch'), clients });
 }
 
-async function rejection(dir: string): Promise<string> {
+async function rejection(dir: string, clients?: number): Promise<string> {
   try {
-    await verify(dir);
+    await verify(dir, clients);
   } catch (error) {
     assert.instance(error, GitTufError);
     return (error as Error).message;
@@ -53,6 +54,13 @@ test('tuf-js downloads and verifies every artifact of an intact build, and a sec
     { client: 'tuf-js', from: '1.root.json', downloaded: 3 },
     { client: 'tuf-js', from: 'the published 1.root.json', downloaded: 0 },
   ]);
+});
+
+test('clients in threads share the downloads; an altered artifact in a thread\'s share is refused with tuf-js\'s message', async () => {
+  assert.equal((await verify(copyOfSite(), 3)).map((check) => check.downloaded), [3, 0]);
+  const dir = copyOfSite();
+  writeFileSync(artifactFile(dir, 'pkg/deep/c.txt'), 'Third artifact');
+  assert.match(await rejection(dir, 3), /^tuf-js rejects the build \(trusting 1\.root\.json\): Expected hash [0-9a-f]{64} but got [0-9a-f]{64}$/);
 });
 
 test('an artifact longer than its metadata says is cut off while downloading', async () => {
