@@ -58,6 +58,9 @@ function runServer(dir: string): void {
     const inside = file === root || file.startsWith(`${root}${path.sep}`);
     if (request.method !== 'GET' || !inside || !sendFile(file, response)) response.writeHead(404).end();
   });
+  // Idle connections stay open: a client busy for seconds (parsing a large targets file) would
+  // otherwise reuse a connection the server has just closed, and fail with "socket hang up".
+  server.keepAliveTimeout = 0;
   server.listen(0, '127.0.0.1', () => parentPort!.postMessage((server.address() as { port: number }).port));
   parentPort!.on('message', () => {
     server.closeAllConnections();
