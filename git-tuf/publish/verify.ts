@@ -6,9 +6,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { GitTufError } from '../errors.js';
 import { serveDirectory } from './serve.js';
+import { runTufJs, runTufJsInThread, type ClientJob } from './tuf-js-client.js';
 
 export interface TrustedStart {
   /** e.g. `1.root.json`, `the published 3.root.json` */
@@ -29,10 +31,16 @@ export interface VerifyOptions {
   targets: string[];
   /** A scratch directory for the clients' caches (removed afterwards). */
   scratch: string;
+  /** tuf-js clients sharing the downloads (default: one per TARGETS_PER_CLIENT, one per core at most). */
+  clients?: number;
 }
 
-/** Downloads at once: each mostly waits (temporary files, the server thread), so many overlap. */
-const DOWNLOADS_IN_FLIGHT = 64;
+/**
+ * Artifacts per client. A larger build is shared among several clients, one per core at most,
+ * each in its own thread: tuf-js spends most of its time on the CPU (parsing and verifying
+ * metadata, hashing), so one client leaves the other cores idle.
+ */
+const TARGETS_PER_CLIENT = 1000;
 
 function rejected(client: string, from: string, error: unknown): GitTufError {
   const message = error instanceof Error ? error.message : String(error);
@@ -42,42 +50,22 @@ function rejected(client: string, from: string, error: unknown): GitTufError {
   });
 }
 
-async function checkWithTufJs(url: string, start: TrustedStart, targets: string[], cache: string, download: boolean): Promise<ClientCheck> {
-  const { Updater } = await import('tuf-js');
-  mkdirSync(path.join(cache, 'targets'), { recursive: true });
-  writeFileSync(path.join(cache, 'root.json'), start.bytes);
-  const updater = new Updater({
-    metadataDir: cache,
-    metadataBaseUrl: url,
-    targetBaseUrl: `${url}/targets`,
-    targetDir: path.join(cache, 'targets'),
-    config: { fetchRetries: 0, fetchRetry: 0 },
-  });
-  let downloaded = 0;
+/**
+ * Every target downloaded by a tuf-js client that trusts `start`, each client taking one slice.
+ * The targets come in role order, so a slice makes its client load only a few of the roles.
+ */
+async function checkWithTufJs(url: string, start: TrustedStart, targets: string[], cache: string, clients: number): Promise<ClientCheck> {
+  const size = Math.ceil(targets.length / clients);
+  const jobs: ClientJob[] = Array.from({ length: clients }, (_, index) => ({ url, root: start.bytes, targets: targets.slice(index * size, (index + 1) * size), cache: path.join(cache, String(index)) }));
+  const threads = jobs.slice(1).map((job) => runTufJsInThread(job));
   try {
-    await updater.refresh();
-    if (download) {
-      // Lookups walk the delegations and load roles: one at a time. Downloads are independent.
-      const infos: NonNullable<Awaited<ReturnType<typeof updater.getTargetInfo>>>[] = [];
-      for (const target of targets) {
-        const info = await updater.getTargetInfo(target);
-        if (!info) throw new Error(`no role lists ${target}`);
-        infos.push(info);
-      }
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < infos.length) {
-          const index = next++;
-          await updater.downloadTarget(infos[index]!, path.join(cache, 'targets', String(index)));
-          downloaded++;
-        }
-      };
-      await Promise.all(Array.from({ length: DOWNLOADS_IN_FLIGHT }, worker));
-    }
+    const downloaded = await Promise.all([runTufJs(jobs[0]!), ...threads.map((thread) => thread.done)]);
+    return { client: 'tuf-js', from: start.label, downloaded: downloaded.reduce((sum, count) => sum + count, 0) };
   } catch (error) {
     throw rejected('tuf-js', start.label, error);
+  } finally {
+    await Promise.all(threads.map((thread) => thread.stop()));
   }
-  return { client: 'tuf-js', from: start.label, downloaded };
 }
 
 async function checkWithSigstore(url: string, start: TrustedStart, cache: string): Promise<ClientCheck> {
@@ -98,7 +86,9 @@ export async function verifyWithClients(dir: string, options: VerifyOptions): Pr
   const checks: ClientCheck[] = [];
   try {
     for (const [index, start] of options.starts.entries()) {
-      checks.push(await checkWithTufJs(server.url, start, options.targets, path.join(options.scratch, `tuf-js-${index}`), index === 0));
+      const targets = index === 0 ? options.targets : [];
+      const clients = targets.length === 0 ? 1 : (options.clients ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(targets.length / TARGETS_PER_CLIENT))));
+      checks.push(await checkWithTufJs(server.url, start, targets, path.join(options.scratch, `tuf-js-${index}`), clients));
     }
     if (options.targets.includes('trusted_root.json')) {
       for (const [index, start] of options.starts.entries()) checks.push(await checkWithSigstore(server.url, start, path.join(options.scratch, `sigstore-${index}`)));
