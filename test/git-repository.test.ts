@@ -140,6 +140,16 @@ for (const format of formats) {
     assert.is(await repo.resolveCommit(git(dir, 'rev-parse', 'main:a')), null, 'a blob is no commit');
     assert.is(await repo.resolveCommit('--all'), null);
     assert.is(await repo.resolveCommit(''), null);
+    // commitById answers object ids like resolveCommit, from the long-lived cat-file.
+    const tag = git(dir, 'rev-parse', 'v1');
+    assert.is(await repo.commitById(side), side);
+    assert.is(await repo.commitById(tag), base, 'annotated tag peels to its commit');
+    assert.is(await repo.commitById(git(dir, 'rev-parse', 'main:a')), null, 'a blob is no commit');
+    assert.is(await repo.commitById(git(dir, 'rev-parse', 'main^{tree}')), null, 'a tree is no commit');
+    assert.is(await repo.commitById('1'.repeat(oidLength[format])), null, 'not in the repository');
+    assert.is(await repo.commitById(side.slice(0, 12)), side);
+    assert.is(await repo.commitById('main'), main);
+    assert.is(await repo.readBlob(git(dir, 'rev-parse', 'main:a')).then(String), '1', 'a missing object does not upset later reads');
 
     assert.is(await repo.mergeBase('main', 'sign/event'), base);
     assert.is(await repo.mergeBase(side, main), base);

@@ -1,13 +1,14 @@
 // `git tuf hooks install | uninstall` on real repositories: shims where git looks for hooks
 // (core.hooksPath too), existing hooks kept and still run by git with their arguments and input,
 // uninstall puts them back byte for byte.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gitTuf, projectRoot } from './helpers/cli.js';
 import { git } from './helpers/git.js';
-import { hookWorld, push } from './helpers/hooks.js';
+import { hookEnv, hookWorld, push } from './helpers/hooks.js';
 
 const shim = (name: string): string => readFileSync(path.join(projectRoot, 'hooks', name), 'utf8');
 
@@ -83,6 +84,24 @@ test('an existing pre-push hook is kept, still runs on git push with the same ar
   assert.is(readFileSync(hookFile, 'utf8'), original);
   assert.is(statSync(hookFile).mode & 0o777, 0o750);
   assert.not.ok(existsSync(`${hookFile}.git-tuf-chained`));
+});
+
+test('git tuf starts without loading NODE_EXTRA_CA_CERTS; the kept hook still gets it as git gave it', () => {
+  const world = hookWorld();
+  const dir = clone(world, 'extra-ca');
+  const log = path.join(world.base, 'extra-ca.log');
+  writeFileSync(path.join(dir, '.git', 'hooks', 'pre-push'), `#!/bin/sh\necho "NODE_EXTRA_CA_CERTS=\${NODE_EXTRA_CA_CERTS-unset} GIT_TUF_EXTRA_CA_CERTS=\${GIT_TUF_EXTRA_CA_CERTS-unset}" > '${log}'\n`);
+  chmodSync(path.join(dir, '.git', 'hooks', 'pre-push'), 0o755);
+  assert.is(gitTuf(dir, ['hooks', 'install']).code, 0);
+  // node warns at start when it cannot load the file: a node that loads it says so.
+  const missing = path.join(world.base, 'no-such-ca.pem');
+  assert.match(gitTuf(dir, ['status'], { NODE_EXTRA_CA_CERTS: missing }).stderr, /Ignoring extra certs/);
+
+  git(dir, 'commit', '-q', '--allow-empty', '-m', 'Valid');
+  const result = spawnSync('git', ['push', 'origin', 'main'], { cwd: dir, env: { ...hookEnv, NODE_EXTRA_CA_CERTS: missing }, encoding: 'utf8' });
+  assert.is(result.status, 0, result.stderr);
+  assert.not.match(result.stderr, /Ignoring extra certs/);
+  assert.is(readFileSync(log, 'utf8'), `NODE_EXTRA_CA_CERTS=${missing} GIT_TUF_EXTRA_CA_CERTS=unset\n`);
 });
 
 test('a kept hook that refuses the push still refuses it', () => {

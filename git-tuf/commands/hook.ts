@@ -35,39 +35,52 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The shim started node without NODE_EXTRA_CA_CERTS (see hooks/pre-push): git and the kept hook get it back. */
+function restoreExtraCaCerts(): void {
+  const saved = process.env.GIT_TUF_EXTRA_CA_CERTS;
+  if (saved === undefined) return;
+  process.env.NODE_EXTRA_CA_CERTS = saved;
+  delete process.env.GIT_TUF_EXTRA_CA_CERTS;
+}
+
 export async function run(args: ParsedArgs): Promise<number> {
+  restoreExtraCaCerts();
   const [hook, ...hookArgs] = args.positionals as [string, ...string[]];
   if (hook !== 'pre-push' && hook !== 'post-merge') {
     throw new GitTufError('usage', `git tuf has no ${hook} hook`, { hint: 'use pre-push or post-merge' });
   }
   const json = args.options.has('json');
   const colour = palette(wantsColour(process.stderr));
-  const git = await GitRepository.open(process.cwd());
+  // Each hook loads only its own checks (the push path stays small), while git finds the
+  // repository and stdin is read: each would otherwise wait for the other.
+  if (hook === 'pre-push') {
+    const [git, checks, input] = await Promise.all([GitRepository.open(process.cwd()), import('../hooks/pre-push.js'), readStdin()]);
+    return withRepository(git, async () => {
+      const chained = await runChainedHook(git, hook, hookArgs, input);
+      if (chained !== 0) return chained;
+      const verdicts = await checks.checkPush(git, checks.parseRefUpdates(input.toString('utf8')), now());
+      const rejected = verdicts.some((verdict) => verdict.rejected);
+      if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, rejected, refs: verdicts }, null, 2)}\n`);
+      process.stderr.write(renderPush(verdicts, hookArgs[0] ?? 'the remote', colour));
+      return rejected ? 1 : 0;
+    });
+  }
+  const [git, checks] = await Promise.all([GitRepository.open(process.cwd()), import('../hooks/post-merge.js')]);
+  return withRepository(git, async () => {
+    // git ignores post-merge's exit code; a non-zero one still tells scripts that main failed.
+    await runChainedHook(git, hook, hookArgs);
+    const check = await checks.checkPull(git, now());
+    if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, check }, null, 2)}\n`);
+    if (check) process.stderr.write(renderPull(check, colour));
+    return check && check.problems.length > 0 ? 2 : 0;
+  });
+}
+
+/** Runs `work` with the clone's fact memo, then stops git's background reader. */
+async function withRepository(git: GitRepository, work: () => Promise<number>): Promise<number> {
   try {
-    return await withRepositoryFacts(git.commonDir, () => runHook(git, hook, hookArgs, json, colour));
+    return await withRepositoryFacts(git.commonDir, work);
   } finally {
     git.close();
   }
-}
-
-async function runHook(git: GitRepository, hook: string, hookArgs: string[], json: boolean, colour: ReturnType<typeof palette>): Promise<number> {
-  // Each hook loads only its own checks: the push path stays small.
-  if (hook === 'pre-push') {
-    const { checkPush, parseRefUpdates } = await import('../hooks/pre-push.js');
-    const input = await readStdin();
-    const chained = await runChainedHook(git, hook, hookArgs, input);
-    if (chained !== 0) return chained;
-    const verdicts = await checkPush(git, parseRefUpdates(input.toString('utf8')), now());
-    const rejected = verdicts.some((verdict) => verdict.rejected);
-    if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, rejected, refs: verdicts }, null, 2)}\n`);
-    process.stderr.write(renderPush(verdicts, hookArgs[0] ?? 'the remote', colour));
-    return rejected ? 1 : 0;
-  }
-  // git ignores post-merge's exit code; a non-zero one still tells scripts that main failed.
-  await runChainedHook(git, hook, hookArgs);
-  const { checkPull } = await import('../hooks/post-merge.js');
-  const check = await checkPull(git, now());
-  if (json) process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-hook/1', hook, check }, null, 2)}\n`);
-  if (check) process.stderr.write(renderPull(check, colour));
-  return check && check.problems.length > 0 ? 2 : 0;
 }

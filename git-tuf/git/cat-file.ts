@@ -10,11 +10,13 @@ export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 /** Takes the objects of one request as they stream from git, in request order. */
 export interface ObjectReceiver {
   /** Object `index` of the request begins; `size` bytes follow (none when 0). */
-  begin(index: number, size: number): void;
+  begin(index: number, size: number, type: ObjectType): void;
   /** The next bytes of the current object: a view into git's output, valid only during the call. */
   data(bytes: Buffer): void;
   /** Object `index` is complete. */
   end(index: number): void;
+  /** Object `index` is not in the repository. Without this method, that fails the request. */
+  missing?(index: number): void;
 }
 
 interface Batch {
@@ -117,6 +119,13 @@ export class CatFile {
       this.#batches.push({ oids, expected, receiver, answered: 0, written: 0, failed: false, resolve, reject });
       this.#write(child);
     });
+  }
+
+  /** The type of object `oid`; null when the repository does not have it. */
+  async typeOf(oid: string): Promise<ObjectType | null> {
+    let found: ObjectType | null = null;
+    await this.stream([oid], undefined, { begin: (_index, _size, type) => (found = type), data() {}, end() {}, missing() {} });
+    return found;
   }
 
   /** Stops the git process; pending reads are rejected. A later read starts a new process. */
@@ -228,6 +237,14 @@ export class CatFile {
     if (space2 === -1) {
       const what = header.slice(space + 1);
       if (space === -1 || (what !== 'missing' && what !== 'ambiguous')) return this.#protocolError(`unexpected header ${JSON.stringify(header)}`);
+      if (what === 'missing' && batch.receiver.missing && !batch.failed) {
+        try {
+          batch.receiver.missing(batch.answered);
+        } catch (error) {
+          this.#receiverFailed(batch, error);
+        }
+        return this.#next(batch);
+      }
       this.#failBatch(batch, new GitTufError('git', `git object ${batch.oids[batch.answered]} is ${what}`));
       return this.#next(batch);
     }
@@ -241,7 +258,7 @@ export class CatFile {
     this.#discard = batch.failed;
     if (!this.#discard) {
       try {
-        batch.receiver.begin(batch.answered, size);
+        batch.receiver.begin(batch.answered, size, type as ObjectType);
       } catch (error) {
         this.#receiverFailed(batch, error);
       }

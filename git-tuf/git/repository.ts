@@ -92,6 +92,17 @@ export class GitRepository {
     throw gitError(args, result);
   }
 
+  /**
+   * The commit with object id `oid` when this repository has it (like resolveCommit), asked of
+   * the long-lived `cat-file` instead of a git process of its own; a tag is peeled by rev-parse.
+   */
+  async commitById(oid: string): Promise<string | null> {
+    if (oid.length !== this.oidLength || !/^[0-9a-f]+$/.test(oid)) return this.resolveCommit(oid);
+    const type = await this.#catFile.typeOf(oid);
+    if (type === 'tag') return this.resolveCommit(oid);
+    return type === 'commit' ? oid : null;
+  }
+
   /** HEAD in one git call: the checked-out branch (short name; null when detached) and its commit (null before the first commit). */
   async head(): Promise<{ branch: string | null; commit: string | null }> {
     const args = ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'];
@@ -305,7 +316,7 @@ export async function streamBlobsAt(root: string, oids: readonly string[], recei
 function offset(receiver: ObjectReceiver, start: number): ObjectReceiver {
   if (start === 0) return receiver;
   return {
-    begin: (index, size) => receiver.begin(start + index, size),
+    begin: (index, size, type) => receiver.begin(start + index, size, type),
     data: (bytes) => receiver.data(bytes),
     end: (index) => receiver.end(start + index),
   };

@@ -58,7 +58,7 @@ function kindOf(update: RefUpdate): PushKind {
 
 /** The commit `oid` when this clone has it (the remote's old tip may never have been fetched). */
 export async function localCommit(git: GitRepository, oid: string): Promise<string | null> {
-  return isZero(oid) ? null : git.resolveCommit(oid);
+  return isZero(oid) ? null : git.commitById(oid);
 }
 
 export async function checkPush(git: GitRepository, updates: RefUpdate[], at: Date): Promise<RefVerdict[]> {
