@@ -35,6 +35,8 @@ function stateKey(state: RepositoryState): string | null {
 }
 
 const matchFact = (commit: string, key: string): string => `artifacts-match\0${commit}\0${key}`;
+/** That some targets metadata matched at the commit: asked first, before metadata/ is listed to know which. */
+const matchedCommitFact = (commit: string): string => `artifacts-matched\0${commit}`;
 
 /** The newest of `commits` whose artifacts matched the targets metadata of `key`. */
 function matchedBaseline(commits: string[], key: string): string | undefined {
@@ -63,7 +65,9 @@ export async function artifactsToMatch(git: GitRepository, state: RepositoryStat
  * candidate (then everything is read).
  */
 export async function scopedLoad(git: GitRepository, commit: string): Promise<ScopedLoad | undefined> {
-  const [metadataEntries, candidates] = await Promise.all([git.listTree(commit, METADATA_DIR), matchCandidates(git, commit)]);
+  const candidates = await matchCandidates(git, commit);
+  if (!candidates.some((candidate) => knownFact(matchedCommitFact(candidate)))) return undefined;
+  const metadataEntries = await git.listTree(commit, METADATA_DIR);
   const roleFiles = metadataEntries.flatMap((entry): [string, string][] =>
     entry.type === 'blob' && entry.mode !== '120000' && !entry.path.includes('/') && entry.path.endsWith('.json') && entry.path !== 'root.json' ? [[entry.path.slice(0, -'.json'.length), entry.oid]] : [],
   );
@@ -84,5 +88,7 @@ export async function scopedLoad(git: GitRepository, commit: string): Promise<Sc
 /** Remembers that every artifact of `state` matched its targets metadata. */
 export function recordArtifactsMatch(state: RepositoryState): void {
   const key = stateKey(state);
-  if (key !== null && state.commit !== '') learnFact(matchFact(state.commit, key));
+  if (key === null || state.commit === '') return;
+  learnFact(matchFact(state.commit, key));
+  learnFact(matchedCommitFact(state.commit));
 }
