@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { GitTufError } from '../git-tuf/errors.js';
 import { BlobDigests } from '../git-tuf/git/blob-digests.js';
 import { DigestCache } from '../git-tuf/git/digest-cache.js';
 import { GitRepository } from '../git-tuf/git/repository.js';
@@ -146,6 +147,43 @@ for (const format of ['sha1', 'sha256'] as const) {
     assert.is(reloaded.hashedCount, 0, 'the recomputed record is the only one left');
     assert.equal(cached(cacheFile, oidBytes, ['a'.repeat(2 * oidBytes)]).known.length, 1);
     repo.close();
+  });
+
+  test(`[${format}] many blobs are hashed on a worker thread: the same digests, cached alike, and a missing blob fails the same way`, async () => {
+    const { repo, oids, contentOf, cacheFile } = await setup(format, 40);
+    const inWorker = new BlobDigests(repo, { workerFrom: 1 });
+    assertCorrect(await inWorker.digests(oids), contentOf);
+    assert.is(inWorker.hashedCount, contentOf.size);
+    assert.is(cached(cacheFile, oidBytes, oids).known.length, contentOf.size, 'what the worker hashed is cached');
+    const missing = 'e'.repeat(2 * oidBytes);
+    const error = await new BlobDigests(repo, { workerFrom: 1, persist: false }).digests([oids[0]!, missing]).then(
+      () => assert.unreachable('a missing blob must fail'),
+      (failure: unknown) => failure,
+    );
+    assert.instance(error, GitTufError);
+    assert.is((error as GitTufError).code, 'git');
+    assert.match((error as GitTufError).message, missing);
+    repo.close();
+  });
+
+  test(`[${format}] the first lookups search the file, later ones use the index: the same answers, and ids inside other records are not found`, () => {
+    const dir = tempDir('git-tuf-digests-lookup');
+    const file = path.join(dir, 'blob-digests');
+    const writer = new DigestCache(file, oidBytes, null);
+    const ids = Array.from({ length: 200 }, (_, i) => sha256(`id ${i}`).slice(0, 2 * oidBytes));
+    // A record whose sha256 holds the bytes of an id that has no record of its own.
+    const hidden = sha256('hidden').slice(0, 2 * oidBytes);
+    const records = Buffer.alloc(ids.length * recordBytes);
+    ids.forEach((id, i) => writer.writeRecord(records, i, id, i, i === 7 ? hidden.padEnd(64, '0') : sha256(`content ${i}`)));
+    writer.append(records, ids.length);
+    const reader = new DigestCache(file, oidBytes, readFileSync(file));
+    const answers = () => [hidden, ...ids, 'f'.repeat(2 * oidBytes)].map((id) => reader.get(id));
+    const first = answers(); // 64 searches, then the index
+    const again = answers(); // all from the index
+    assert.equal(first, again);
+    assert.is(first[0], undefined, 'bytes inside another record are no record');
+    assert.is(first[first.length - 1], undefined);
+    ids.forEach((_, i) => assert.equal(first[i + 1], { length: i, sha256: i === 7 ? hidden.padEnd(64, '0') : sha256(`content ${i}`) }));
   });
 
   test(`[${format}] two processes appending at once lose nothing`, async () => {

@@ -30,6 +30,8 @@ const BLOCK_MAGIC = Buffer.from('gtbk', 'latin1');
 const BLOCK_HEADER = 16;
 /** Larger files (millions of blobs) are started afresh: their hex form would near V8's string limit. */
 const MAX_FILE = 2 ** 28;
+/** Lookups answered by searching the file before it is indexed. */
+const FEW_LOOKUPS = 64;
 /** Largest blob length kept: a u64 beyond this is not a safe JS integer (and not a real blob). */
 const MAX_LENGTH_HIGH = 2 ** 21;
 
@@ -37,9 +39,11 @@ export class DigestCache {
   readonly file: string;
   readonly oidBytes: number;
   readonly recordBytes: number;
-  /** The loaded file; `hex` is all of it in hex, for slicing ids and digests without decoding each. */
+  /** The loaded file; `hex` is all of it in hex (made on first need), for slicing ids and digests without decoding each. */
   #data: Buffer = Buffer.alloc(0);
-  #hex = '';
+  #hexText: string | null = null;
+  /** Lookups so far; the first few search the file instead of indexing it (one new blob in 100k). */
+  #lookups = 0;
   /** Byte offset of every trusted record. */
   #offsets = new Int32Array(0);
   /**
@@ -69,6 +73,7 @@ export class DigestCache {
   /** The cached digest of a blob (full hex id); undefined when unknown or when the file disagrees with itself. */
   get(oid: string): BlobDigest | undefined {
     if (oid.length !== 2 * this.oidBytes || this.#offsets.length === 0) return undefined;
+    if (this.#slots === null && ++this.#lookups <= FEW_LOOKUPS) return this.#search(oid);
     const slots = (this.#slots ??= this.#index());
     const mask = slots.length - 1;
     const key = hexKey(oid);
@@ -81,16 +86,46 @@ export class DigestCache {
       const high = this.#data.readUInt32LE(lengthAt + 4);
       if (high >= MAX_LENGTH_HIGH) return undefined;
       const digest = { length: high * 2 ** 32 + this.#data.readUInt32LE(lengthAt), sha256: this.#hex.slice(2 * (lengthAt + 8), 2 * (lengthAt + 40)) };
-      // Two different answers for one blob (a bug, or damage the checksums missed): trust neither,
-      // and leave both out when the file is next written.
-      if (found !== undefined && (found.length !== digest.length || found.sha256 !== digest.sha256)) {
-        this.#conflicts.add(oid);
-        this.#appendable = false;
-        return undefined;
-      }
-      found = digest;
+      const agreed = this.#agreeing(oid, found, digest);
+      if (agreed === null) return undefined;
+      found = agreed;
     }
     return found;
+  }
+
+  /** get by searching the file's bytes for the id: no index or hex text built for a few lookups. */
+  #search(oid: string): BlobDigest | undefined {
+    const id = Buffer.from(oid, 'hex');
+    if (id.length !== this.oidBytes) return undefined;
+    let found: BlobDigest | undefined;
+    for (let at = this.#data.indexOf(id, FILE_HEADER); at !== -1; at = this.#data.indexOf(id, at + 1)) {
+      if (!isRecordStart(this.#offsets, at)) continue; // the bytes inside another record
+      const lengthAt = at + this.oidBytes;
+      const high = this.#data.readUInt32LE(lengthAt + 4);
+      if (high >= MAX_LENGTH_HIGH) return undefined;
+      const digest = { length: high * 2 ** 32 + this.#data.readUInt32LE(lengthAt), sha256: this.#data.toString('hex', lengthAt + 8, lengthAt + 40) };
+      const agreed = this.#agreeing(oid, found, digest);
+      if (agreed === null) return undefined;
+      found = agreed;
+    }
+    return found;
+  }
+
+  /**
+   * Two different answers for one blob (a bug, or damage the checksums missed): trust neither
+   * (null), and leave both out when the file is next written.
+   */
+  #agreeing(oid: string, found: BlobDigest | undefined, digest: BlobDigest): BlobDigest | null {
+    if (found !== undefined && (found.length !== digest.length || found.sha256 !== digest.sha256)) {
+      this.#conflicts.add(oid);
+      this.#appendable = false;
+      return null;
+    }
+    return digest;
+  }
+
+  get #hex(): string {
+    return (this.#hexText ??= this.#data.toString('hex'));
   }
 
   /** Writes `records[0..count)` (each `recordBytes` long, from writeRecord) with one write; throws on I/O errors. */
@@ -166,7 +201,6 @@ export class DigestCache {
       pos += BLOCK_HEADER + count * this.recordBytes;
     }
     this.#data = data;
-    this.#hex = data.toString('hex');
     this.#offsets = Int32Array.from(offsets);
     this.#appendable = !damaged;
   }
@@ -207,6 +241,20 @@ export class DigestCache {
     kept.forEach((off, k) => this.#data.copy(body, k * this.recordBytes, off, off + this.recordBytes));
     return [blockHeader(body, kept.length), body];
   }
+}
+
+/** Whether `at` is one of the ascending record `offsets`. */
+function isRecordStart(offsets: Int32Array, at: number): boolean {
+  let low = 0;
+  let high = offsets.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const off = offsets[mid]!;
+    if (off === at) return true;
+    if (off < at) low = mid + 1;
+    else high = mid - 1;
+  }
+  return false;
 }
 
 function blockHeader(body: Buffer, count: number): Buffer {
