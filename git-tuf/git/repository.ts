@@ -14,6 +14,8 @@ export type { TreeEntry };
 export interface ChangedFile {
   path: string;
   now: TreeEntry | null;
+  /** Absent from the earlier commit. */
+  added: boolean;
 }
 
 
@@ -244,10 +246,10 @@ export class GitRepository {
     const fields = result.stdout.toString('utf8').split('\0');
     const changes: ChangedFile[] = [];
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      const [, mode, , oid] = fields[i]!.split(' ');
+      const [oldMode, mode, , oid] = fields[i]!.split(' ');
       if (mode === undefined || oid === undefined || oid.length !== this.oidLength) throw gitError(args, result);
       const path = fields[i + 1]!.slice(prefix.length + 1);
-      changes.push({ path, now: mode === '000000' ? null : { path, mode, type: mode === '160000' ? 'commit' : 'blob', oid } });
+      changes.push({ path, now: mode === '000000' ? null : { path, mode, type: mode === '160000' ? 'commit' : 'blob', oid }, added: oldMode === ':000000' });
     }
     return changes;
   }

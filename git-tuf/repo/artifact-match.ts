@@ -9,7 +9,7 @@
 import type { GitRepository, TreeEntry } from '../git/repository.js';
 import { knownFact, learnFact } from '../tuf/memo.js';
 import type { ArtifactScope } from './artifacts.js';
-import { METADATA_DIR, TARGETS_DIR, type RepositoryState, type ScopedLoad } from './state.js';
+import { METADATA_DIR, readAll, TARGETS_DIR, type RepositoryState, type ScopedLoad } from './state.js';
 
 /** How far back along first parents a matched commit is looked for. */
 const ANCESTORS = 32;
@@ -35,6 +35,8 @@ function stateKey(state: RepositoryState): string | null {
 }
 
 const matchFact = (commit: string, key: string): string => `artifacts-match\0${commit}\0${key}`;
+/** How many files the commit's targets/ held when its artifacts matched. */
+const countFact = (commit: string, count: number): string => `artifacts-count\0${commit}\0${count}`;
 /** That some targets metadata matched at the commit: asked first, before metadata/ is listed to know which. */
 const matchedCommitFact = (commit: string): string => `artifacts-matched\0${commit}`;
 
@@ -74,14 +76,22 @@ export async function scopedLoad(git: GitRepository, commit: string): Promise<Sc
   const key = targetsMetadataKey(roleFiles);
   const baseline = key === null ? undefined : matchedBaseline(candidates, key);
   if (baseline === undefined) return undefined;
-  const count = git.countFiles(commit, TARGETS_DIR);
-  count.catch(() => {}); // awaited by loadState
+  // git reads the metadata while it diffs the trees.
+  const metadataBlobs = readAll(git, metadataEntries.filter((entry) => entry.type === 'blob').map((entry) => entry.oid));
+  metadataBlobs.catch(() => {}); // awaited by openState
   const changes = baseline === commit ? [] : await git.changedFiles(baseline, commit, TARGETS_DIR);
+  const added = changes.filter((change) => change.added).length;
+  const removed = changes.filter((change) => change.now === null).length;
+  // The matched baseline had exactly one file per listed entry; learned with its count, so a
+  // count from entries that repeat a key (or anything else off) is never taken for it.
+  const count = async (listed: number): Promise<number> =>
+    knownFact(countFact(baseline, listed)) ? listed + added - removed : git.countFiles(commit, TARGETS_DIR);
   return {
     metadataEntries,
     paths: new Set(changes.map((change) => change.path)),
     files: changes.flatMap((change): TreeEntry[] => (change.now ? [change.now] : [])),
     count,
+    metadataBlobs,
   };
 }
 
@@ -91,4 +101,5 @@ export function recordArtifactsMatch(state: RepositoryState): void {
   if (key === null || state.commit === '') return;
   learnFact(matchFact(state.commit, key));
   learnFact(matchedCommitFact(state.commit));
+  learnFact(countFact(state.commit, state.artifactCount));
 }

@@ -7,7 +7,8 @@ import { GitTufError } from '../errors.js';
 import type { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository, TreeEntry } from '../git/repository.js';
 import { parseJson } from '../tuf/json.js';
-import { parseMetadata, type Metadata, type RoleType, type SignedByType } from '../tuf/metadata.js';
+import { delegationTree } from '../tuf/delegation.js';
+import { parseMetadata, type Metadata, type RoleType, type SignedByType, type TargetsSigned } from '../tuf/metadata.js';
 
 export const METADATA_DIR = 'metadata';
 export const TARGETS_DIR = 'targets';
@@ -62,8 +63,13 @@ export interface ScopedLoad {
   paths: ReadonlySet<string>;
   /** The files at those paths that exist at the commit. */
   files: TreeEntry[];
-  /** The number of files under targets/. */
-  count: Promise<number>;
+  /**
+   * The number of files under targets/, given how many entries the targets metadata lists (the
+   * delegated roles' included): known from that when the artifacts matched, else counted by git.
+   */
+  count: (listed: number) => Promise<number>;
+  /** The metadata blobs' bytes by blob id, asked for as soon as metadata/ was listed. */
+  metadataBlobs: Promise<Map<string, Buffer>>;
 }
 
 /** The state of a commit without metadata or targets (or of no commit: a new history). */
@@ -151,8 +157,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   const known = parsedByOid(reuse);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
   const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));
-  const read = await git.readBlobs(toRead.map((entry) => entry.oid));
-  const contents = new Map(toRead.map((entry, index) => [entry.oid, read[index]!]));
+  const contents = scoped ? await scoped.metadataBlobs : await readAll(git, toRead.map((entry) => entry.oid));
 
   const state: RepositoryState = {
     commit,
@@ -187,8 +192,25 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   }
   for (const entry of metadataEntries) if (entry.type !== 'blob') state.strayFiles.push(`${METADATA_DIR}/${entry.path}`);
 
-  if (scoped) state.artifactCount = await scoped.count;
+  if (scoped) state.artifactCount = await scoped.count(listedTargets(state));
   return { state, digested };
+}
+
+/** How many target entries the roles of the delegation tree list, in all (parsed in full or not). */
+function listedTargets(state: RepositoryState): number {
+  const signedOf = (role: string): TargetsSigned | undefined => state.roles.get(role)?.metadata?.signed as TargetsSigned | undefined;
+  let listed = 0;
+  for (const role of ['targets', ...delegationTree(signedOf).keys()]) {
+    const metadata = state.roles.get(role)?.metadata;
+    if (metadata) listed += metadata.targetCount ?? Object.keys((metadata.signed as TargetsSigned).targets).length;
+  }
+  return listed;
+}
+
+/** Blobs' bytes by blob id. */
+export async function readAll(git: GitRepository, oids: string[]): Promise<Map<string, Buffer>> {
+  const read = await git.readBlobs(oids);
+  return new Map(oids.map((oid, index) => [oid, read[index]!]));
 }
 
 export function isRegularFile(entry: Pick<TreeEntry, 'mode'>): boolean {

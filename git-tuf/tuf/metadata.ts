@@ -104,6 +104,8 @@ export interface Metadata<T extends Signed = Signed> {
    * the file's other entries were not read. signedDocument gives the whole `signed`.
    */
   readonly targetsRead?: ReadonlySet<string>;
+  /** With targetsRead: how many entries the file's `signed.targets` holds (a repeated key counts each time). */
+  readonly targetCount?: number;
 }
 
 /** The whole `signed` of the file, as signed: re-read from the bytes when only part was read. */
@@ -212,7 +214,7 @@ export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, e
       const signed = skimmed.document.signed as SignedByType[K];
       (signed as TargetsSigned).targets = Object.fromEntries(skimmed.entries) as Record<string, TargetFile>;
       const { document } = skimmed;
-      return { file, bytes, document, signed, signatures: document.signatures as Signature[], expires: parseExpires(signed.expires)!, blobId: blobId!, targetsRead: onlyTargets };
+      return { file, bytes, document, signed, signatures: document.signatures as Signature[], expires: parseExpires(signed.expires)!, blobId: blobId!, targetsRead: onlyTargets, targetCount: skimmed.count };
     }
     const document = JSON.parse(bytes.toString('utf8')) as JsonObject;
     const signed = document.signed as SignedByType[K];

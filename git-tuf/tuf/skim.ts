@@ -12,6 +12,8 @@ export interface SkimmedTargets {
   document: JsonObject;
   /** The entries of the wanted paths that the file lists. */
   entries: Map<string, unknown>;
+  /** How many entries `signed.targets` holds (a repeated key counts each time). */
+  count: number;
 }
 
 const QUOTE = 0x22;
@@ -110,6 +112,7 @@ function keyText(text: string, start: number, end: number): string {
 export function skimTargets(text: string, wanted: ReadonlySet<string>): SkimmedTargets | null {
   const lengths = new Set([...wanted].map((path) => path.length));
   const entries = new Map<string, unknown>();
+  let count = 0;
   let targets: { start: number; end: number } | null = null;
 
   const top = skipSpace(text, 0);
@@ -119,10 +122,13 @@ export function skimTargets(text: string, wanted: ReadonlySet<string>): SkimmedT
     // As for JSON.parse, the last of repeated keys counts.
     targets = null;
     entries.clear();
+    count = 0;
     return walkObject(text, valueStart, (innerStart, innerEnd, mapStart) => {
       if (keyText(text, innerStart, innerEnd) !== 'targets' || text.charCodeAt(mapStart) !== OPEN_OBJECT) return -1;
       entries.clear();
+      count = 0;
       const mapEnd = walkObject(text, mapStart, (pathStart, pathEnd, entryStart) => {
+        count++;
         // Most keys are ruled out by their length alone; escaped keys are decoded to compare.
         const rawLength = pathEnd - pathStart - 2;
         if (!lengths.has(rawLength) && !hasEscape(text, pathStart, pathEnd)) return -1;
@@ -139,5 +145,5 @@ export function skimTargets(text: string, wanted: ReadonlySet<string>): SkimmedT
   if (end === -1 || targets === null) return null;
   const { start, end: mapEnd } = targets as { start: number; end: number };
   const document = JSON.parse(`${text.slice(0, start)}{}${text.slice(mapEnd)}`) as JsonObject;
-  return { document, entries };
+  return { document, entries, count };
 }
