@@ -25,8 +25,12 @@ export function artifactProblem(artifact: Artifact): string | null {
   return targetPathProblem(artifact.path);
 }
 
-/** `custom`: target path → the custom object to set on its entry (null removes it). */
-export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom: Map<string, JsonObject | null> = new Map()): TargetsSync {
+/**
+ * `custom`: target path → the custom object to set on its entry (null removes it). `scope`: the
+ * only paths whose files or entries can disagree (artifact-match.ts); `artifacts` then need hold
+ * only those. Every path is synced when omitted.
+ */
+export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom: Map<string, JsonObject | null> = new Map(), scope?: ReadonlySet<string>): TargetsSync {
   const result: TargetsSync = { added: [], modified: [], removed: [], removedRoles: [] };
   const tree = draft.delegations();
   for (const role of draft.event.roles.keys()) {
@@ -37,11 +41,12 @@ export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom:
   const roles = ['targets', ...tree.keys()].filter((role) => draft.has(role));
   const signedOf = (role: string): TargetsSigned | undefined => (roles.includes(role) ? draft.targets(role) : undefined);
   const wanted = new Map<string, Map<string, Artifact>>(roles.map((role) => [role, new Map()]));
-  const all = [...artifacts];
+  const all = scope ? [...artifacts].filter((artifact) => scope.has(artifact.path)) : [...artifacts];
   const files = new Set(all.map((artifact) => artifact.path));
   for (const path of custom.keys()) {
     const unsafe = targetPathProblem(path);
     if (unsafe) throw new GitTufError('usage', `the target path "${path}" ${unsafe}`, { hint: 'name a file under targets/ by its path there, e.g. dir/file.txt' });
+    if (scope && !scope.has(path)) throw new GitTufError('internal', `custom metadata for ${path}, outside the paths being synced`);
     if (!files.has(path)) throw new GitTufError('usage', `cannot set custom metadata on ${path}: targets/${path} does not exist`, { hint: 'add the file to targets/ and commit it first' });
   }
   for (const artifact of all) {
@@ -54,7 +59,7 @@ export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom:
   for (const role of roles) {
     const targets = draft.targets(role).targets;
     const mine = wanted.get(role)!;
-    for (const path of Object.keys(targets)) {
+    for (const path of scope ? [...scope].filter((listed) => Object.hasOwn(targets, listed)) : Object.keys(targets)) {
       if (mine.has(path)) continue;
       delete targets[path];
       result.removed.push(path);

@@ -6,6 +6,7 @@ import { Draft } from '../edit/draft.js';
 import { syncTargets, type TargetsSync } from '../edit/targets.js';
 import { GitTufError } from '../errors.js';
 import type { GitRepository } from '../git/repository.js';
+import { artifactsToMatch, matchCandidates } from '../repo/artifact-match.js';
 import { digestArtifacts } from '../repo/state.js';
 import { normaliseEventName } from '../sign.js';
 import { eventName } from '../status.js';
@@ -38,12 +39,15 @@ export async function updateEvent(git: GitRepository, options: UpdateOptions): P
   const name = await eventFromArguments(git, options.event);
   let artifacts: TargetsSync = { added: [], modified: [], removed: [], removedRoles: [] };
   const result = await editEvent(git, name, { create: false, push: options.push, at: options.at }, async (context) => {
-    await digestArtifacts(context.event, context.digests);
+    // Only files changed since a commit whose artifacts matched the same metadata can need an
+    // update (--custom names paths outside those, so then every path is synced).
+    const scope = (options.custom && options.custom.size > 0) || !context.base ? undefined : await artifactsToMatch(git, context.event, matchCandidates(git, context.base));
+    await digestArtifacts(context.event, context.digests, scope);
     const draft = new Draft(context.event, context.knownGood);
     if (!draft.has('root') || !draft.has('targets')) {
       throw new GitTufError('usage', `sign/${name} has no root and targets metadata to update`, { hint: 'start a repository with git tuf init' });
     }
-    artifacts = syncTargets(draft, context.event.artifacts.values(), options.custom);
+    artifacts = syncTargets(draft, context.event.artifacts.values(), options.custom, scope);
     return { draft, message: (done) => updateMessage(done.bumped.map((entry) => `${entry.role} v${entry.version}`), artifacts) };
   });
   return { ...result, artifacts };
