@@ -2,6 +2,7 @@
 import type { CommandSpec, ParsedArgs } from '../cli/args.js';
 import { now } from '../clock.js';
 import { GitTufError } from '../errors.js';
+import { withRepositoryFacts } from '../git/fact-memo.js';
 import { GitRepository } from '../git/repository.js';
 import { updateEvent } from '../maintain/update.js';
 import { parseJson } from '../tuf/json.js';
@@ -42,12 +43,16 @@ export async function run(args: ParsedArgs): Promise<number> {
   const custom = args.options.get('custom');
   const git = await GitRepository.open(process.cwd());
   try {
-    const result = await updateEvent(git, {
-      ...(args.positionals[0] !== undefined ? { event: args.positionals[0] } : {}),
-      push: args.options.has('push'),
-      at: now(),
-      ...(typeof custom === 'string' ? { custom: parseCustom(custom) } : {}),
-    });
+    // The clone's fact memo: metadata proven before is not validated again, and artifacts
+    // matched before are not synced again.
+    const result = await withRepositoryFacts(git.commonDir, () =>
+      updateEvent(git, {
+        ...(args.positionals[0] !== undefined ? { event: args.positionals[0] } : {}),
+        push: args.options.has('push'),
+        at: now(),
+        ...(typeof custom === 'string' ? { custom: parseCustom(custom) } : {}),
+      }),
+    );
     if (args.options.has('json')) {
       process.stdout.write(`${JSON.stringify({ schema: 'git-tuf-update/1', event: result.event, branch: result.branch, commit: result.commit, committed: result.committed, pushedTo: result.pushedTo, roles: result.draft.bumped, deletedRoles: result.draft.deleted, artifacts: result.artifacts }, null, 2)}\n`);
       return 0;
