@@ -1,11 +1,11 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GitRepository } from '../git-tuf/git/repository.js';
 import { advanceBranch, fetchRemote, pushBranch, writeCommit } from '../git-tuf/git/write.js';
 import { rejectsWith } from './helpers/assert.js';
-import { commitFiles, git, initRepo, tempDir } from './helpers/git.js';
+import { commitFiles, git, gitWith, initRepo, tempDir } from './helpers/git.js';
 
 async function withRepo<T>(dir: string, action: (repo: GitRepository) => Promise<T>): Promise<T> {
   const repo = await GitRepository.open(dir);
@@ -68,6 +68,37 @@ test('writeCommit returns null when nothing changes, and can start a new history
     assert.is(git(dir, 'ls-tree', '-r', '--name-only', root!), 'x/y');
   });
 });
+
+for (const format of ['sha1', 'sha256'] as const) {
+  test(`[${format}] writeCommit makes the tree git's own index makes, odd siblings kept byte for byte`, async () => {
+    const dir = initRepo(tempDir('git-write-trees'), { objectFormat: format });
+    commitFiles(dir, { 'metadata/root.json': 'r', 'metadata/root_history/1.root.json': 'r1', 'metadata/gone/only.json': 'x', 'targets/a-b': 'dash', 'targets/a/inner': 'i', 'targets/run.sh': 's' }, 'files');
+    chmodSync(path.join(dir, 'targets/run.sh'), 0o755);
+    symlinkSync('run.sh', path.join(dir, 'targets/link'));
+    // A name that is not UTF-8, which the tree must keep as it is.
+    writeFileSync(Buffer.concat([Buffer.from(path.join(dir, 'targets', 'latin1-')), Buffer.from([0xe9]), Buffer.from('.txt')]), 'odd');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'odd files');
+    const parent = git(dir, 'rev-parse', 'HEAD');
+    const changes = [
+      { path: 'metadata/root.json', content: Buffer.from('r2') },
+      { path: 'metadata/root_history/2.root.json', content: Buffer.from('r2') },
+      { path: 'metadata/gone/only.json', content: null },
+      { path: 'metadata/new/deeper/file.json', content: Buffer.from('{}') },
+      { path: 'targets/a/inner', content: Buffer.from('changed') },
+    ];
+    const commit = await withRepo(dir, (repo) => writeCommit(repo, { parent, message: 'edit', changes }));
+    // The same edit through an index, as git commit would make it.
+    const env = { GIT_INDEX_FILE: path.join(dir, '.git', 'test-index') };
+    gitWith(dir, ['read-tree', parent], { env });
+    for (const change of changes) {
+      if (change.content === null) gitWith(dir, ['update-index', '--force-remove', change.path], { env });
+      else gitWith(dir, ['update-index', '--add', '--cacheinfo', `100644,${gitWith(dir, ['hash-object', '-w', '--stdin'], { input: change.content })},${change.path}`], { env });
+    }
+    assert.is(git(dir, 'rev-parse', `${commit}^{tree}`), gitWith(dir, ['write-tree'], { env }));
+    assert.ok(git(dir, 'ls-tree', '-r', '--name-only', commit!).includes('targets/link'));
+  });
+}
 
 test('writeCommit refuses unsafe paths', async () => {
   const dir = initRepo(tempDir('git-write'));

@@ -269,6 +269,11 @@ export class GitRepository {
     return this.#catFile.read(oid, 'blob');
   }
 
+  /** The raw content of a commit or tree object (full id), through the long-lived `cat-file`. */
+  readObject(oid: string, type: 'commit' | 'tree'): Promise<Buffer> {
+    return this.#catFile.read(oid, type);
+  }
+
   /** Many blobs through one pipelined request; bound `oids` to bound memory. */
   readBlobs(oids: readonly string[]): Promise<Buffer[]> {
     return this.#catFile.readMany(oids, 'blob');

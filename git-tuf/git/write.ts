@@ -1,7 +1,6 @@
 // Writing to git without touching anyone's checkout: commits are built in a private index from
 // blobs and a parent tree; branches move only from the commit they were seen at; pushes never force.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { GitTufError } from '../errors.js';
 import { gitError } from './exec.js';
@@ -24,45 +23,138 @@ export interface CommitRequest {
 /**
  * Writes the commit `parent` + `changes` and returns its id, or null when the changes leave the
  * tree as it was (nothing to commit). The author and committer come from git config, as for
- * `git commit`. No ref moves.
+ * `git commit`. No ref moves, and no index is involved: only the trees on the changed paths are
+ * read (through `cat-file`) and rewritten (one `git mktree --batch`), so the cost does not grow
+ * with the 100k files beside them.
  */
 export async function writeCommit(git: GitRepository, request: CommitRequest): Promise<string | null> {
-  const dir = path.join(git.commonDir, 'git-tuf');
-  await mkdir(dir, { recursive: true });
-  const env = { GIT_INDEX_FILE: path.join(dir, `index.${process.pid}.${randomBytes(6).toString('hex')}`) };
-  try {
-    let parentTree: string | null = null;
-    if (request.parent !== null) {
-      parentTree = await git.output(['rev-parse', '--verify', '--end-of-options', `${request.parent}^{tree}`]);
-      await git.output(['read-tree', parentTree], { env });
+  const root: DirectoryEdit = { files: new Map(), dirs: new Map() };
+  for (const change of request.changes) {
+    const parts = change.path.split('/');
+    if (change.path.startsWith('/') || parts.some((part) => part === '' || part === '.' || part === '..' || part === '.git')) {
+      throw new GitTufError('internal', `refusing to write the unsafe path ${JSON.stringify(change.path)}`);
     }
-    const lines: string[] = [];
-    const zero = '0'.repeat(git.oidLength);
-    for (const change of request.changes) {
-      if (change.path.startsWith('/') || change.path.split('/').some((part) => part === '' || part === '.' || part === '..' || part === '.git')) {
-        throw new GitTufError('internal', `refusing to write the unsafe path ${JSON.stringify(change.path)}`);
-      }
-      const oid = change.content === null ? zero : await git.output(['hash-object', '-w', '--stdin'], { input: change.content });
-      lines.push(`${change.content === null ? '0' : '100644'} ${oid}\t${change.path}\0`);
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      let next = dir.dirs.get(part);
+      if (!next) dir.dirs.set(part, (next = { files: new Map(), dirs: new Map() }));
+      dir = next;
     }
-    if (lines.length > 0) {
-      const result = await git.run(['update-index', '-z', '--index-info'], { env, input: lines.join('') });
-      if (result.code !== 0) throw gitError(['update-index', '--index-info'], result);
-    }
-    const tree = await git.output(['write-tree'], { env });
-    if (tree === parentTree) return null;
-    const args = ['commit-tree', tree, ...(request.parent === null ? [] : ['-p', request.parent]), '-F', '-'];
-    const result = await git.run(args, { input: request.message.endsWith('\n') ? request.message : `${request.message}\n` });
-    if (result.code !== 0) {
-      if (/identity unknown|empty ident|user\.email/i.test(result.stderr)) {
-        throw new GitTufError('usage', 'git does not know who you are, so it cannot write the commit', { hint: 'set git config user.name and user.email' });
-      }
-      throw gitError(['commit-tree'], result);
-    }
-    return result.stdout.toString('utf8').trim();
-  } finally {
-    await rm(env.GIT_INDEX_FILE, { force: true });
+    const oid = change.content === null ? null : await git.output(['hash-object', '-w', '--stdin'], { input: change.content });
+    dir.files.set(parts[parts.length - 1]!, oid);
   }
+  const parentTree = request.parent === null ? null : await treeOf(git, request.parent);
+  const trees: TreeObject[] = [];
+  const tree = (await editTree(git, parentTree, root, trees)) ?? (await writeTrees(git, [{ entries: [], oid: '' }]))[0]!;
+  if (trees.length > 0) {
+    const written = await writeTrees(git, trees);
+    // git computed each tree from the same entries: a disagreement is a bug here, never committed.
+    if (written.some((oid, index) => oid !== trees[index]!.oid)) throw new GitTufError('internal', 'git mktree wrote other trees than expected');
+  }
+  if (tree === parentTree) return null;
+  const args = ['commit-tree', tree, ...(request.parent === null ? [] : ['-p', request.parent]), '-F', '-'];
+  const result = await git.run(args, { input: request.message.endsWith('\n') ? request.message : `${request.message}\n` });
+  if (result.code !== 0) {
+    if (/identity unknown|empty ident|user\.email/i.test(result.stderr)) {
+      throw new GitTufError('usage', 'git does not know who you are, so it cannot write the commit', { hint: 'set git config user.name and user.email' });
+    }
+    throw gitError(['commit-tree'], result);
+  }
+  return result.stdout.toString('utf8').trim();
+}
+
+/** What a commit changes in one directory: files (blob id; null deletes) and subdirectories. */
+interface DirectoryEdit {
+  files: Map<string, string | null>;
+  dirs: Map<string, DirectoryEdit>;
+}
+
+interface TreeEntryLine {
+  mode: string;
+  /** The name's bytes as git stores them (not necessarily UTF-8: kept as they are). */
+  name: Buffer;
+  oid: string;
+}
+
+/** A tree to write, with the id it must get. */
+interface TreeObject {
+  entries: TreeEntryLine[];
+  oid: string;
+}
+
+async function treeOf(git: GitRepository, commit: string): Promise<string> {
+  if (new RegExp(`^[0-9a-f]{${git.oidLength}}$`).test(commit)) {
+    const text = (await git.readObject(commit, 'commit')).toString('latin1');
+    const match = /^tree ([0-9a-f]+)\n/.exec(text);
+    if (match) return match[1]!;
+  }
+  return git.output(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`]);
+}
+
+/** A tree object's entries (`<mode> <name>` NUL `<raw id>`, repeated). */
+function parseTreeObject(bytes: Buffer, oidBytes: number): TreeEntryLine[] {
+  const entries: TreeEntryLine[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const space = bytes.indexOf(0x20, at);
+    const nul = bytes.indexOf(0, space);
+    if (space === -1 || nul === -1 || nul + 1 + oidBytes > bytes.length) throw new GitTufError('git', 'a tree object git gave could not be read');
+    entries.push({ mode: bytes.toString('latin1', at, space), name: Buffer.from(bytes.subarray(space + 1, nul)), oid: bytes.toString('hex', nul + 1, nul + 1 + oidBytes) });
+    at = nul + 1 + oidBytes;
+  }
+  return entries;
+}
+
+const isTreeMode = (mode: string): boolean => mode === '40000' || mode === '040000';
+
+/**
+ * The id of `tree` (null: none) with `edit` applied; null when nothing is left in it. The trees
+ * to write are added to `out`, children before their parents.
+ */
+async function editTree(git: GitRepository, tree: string | null, edit: DirectoryEdit, out: TreeObject[]): Promise<string | null> {
+  // Keyed by the name's bytes (latin1 maps each byte to one character, so no name is altered).
+  const entries = new Map((tree === null ? [] : parseTreeObject(await git.readObject(tree, 'tree'), git.oidLength / 2)).map((entry) => [entry.name.toString('latin1'), entry]));
+  const keyOf = (name: string): string => Buffer.from(name, 'utf8').toString('latin1');
+  for (const [name, oid] of edit.files) {
+    const key = keyOf(name);
+    if (entries.get(key) && isTreeMode(entries.get(key)!.mode)) throw new GitTufError('internal', `cannot write the file ${name}: a directory of that name exists`);
+    if (oid === null) entries.delete(key);
+    else entries.set(key, { mode: '100644', name: Buffer.from(name, 'utf8'), oid });
+  }
+  for (const [name, sub] of edit.dirs) {
+    const key = keyOf(name);
+    const current = entries.get(key);
+    if (current && !isTreeMode(current.mode)) throw new GitTufError('internal', `cannot write into ${name}: a file of that name exists`);
+    const oid = await editTree(git, current?.oid ?? null, sub, out);
+    if (oid === null) entries.delete(key);
+    else entries.set(key, { mode: '40000', name: Buffer.from(name, 'utf8'), oid });
+  }
+  if (entries.size === 0) return null;
+  const sorted = [...entries.values()].sort((a, b) => Buffer.compare(sortKey(a), sortKey(b)));
+  const oid = treeObjectId(git, sorted);
+  if (oid === tree) return tree;
+  out.push({ entries: sorted, oid });
+  return oid;
+}
+
+/** git orders a tree's entries by name, a subtree's name as if it ended in "/". */
+const sortKey = (entry: TreeEntryLine): Buffer => (isTreeMode(entry.mode) ? Buffer.concat([entry.name, SLASH]) : entry.name);
+const SLASH = Buffer.from('/');
+
+function treeObjectId(git: GitRepository, entries: TreeEntryLine[]): string {
+  const body = Buffer.concat(entries.flatMap((entry) => [Buffer.from(`${entry.mode} `), entry.name, Buffer.from([0]), Buffer.from(entry.oid, 'hex')]));
+  return createHash(git.objectFormat).update(`tree ${body.length}\0`).update(body).digest('hex');
+}
+
+const NUL = Buffer.from([0]);
+
+/** Writes the trees with one `git mktree --batch`; returns their ids in order. */
+async function writeTrees(git: GitRepository, trees: TreeObject[]): Promise<string[]> {
+  const typeOf = (mode: string): string => (isTreeMode(mode) ? 'tree' : mode === '160000' ? 'commit' : 'blob');
+  // `<mode> <type> <id>` TAB `<name>` NUL per entry; an empty record ends each tree.
+  const input = Buffer.concat(trees.flatMap((tree) => [...tree.entries.flatMap((entry) => [Buffer.from(`${entry.mode} ${typeOf(entry.mode)} ${entry.oid}\t`), entry.name, NUL]), NUL]));
+  const result = await git.run(['mktree', '-z', '--batch'], { input });
+  if (result.code !== 0) throw gitError(['mktree'], result);
+  return result.stdout.toString('utf8').split('\n').filter((line) => line !== '');
 }
 
 /**
