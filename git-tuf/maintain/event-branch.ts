@@ -14,7 +14,7 @@ import { Draft, type DraftResult } from '../edit/draft.js';
 import { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository } from '../git/repository.js';
 import { advanceBranch, fetchRemote, pushBranch, writeCommit, type FileChange } from '../git/write.js';
-import { emptyState, loadState, type RepositoryState } from '../repo/state.js';
+import { emptyState, loadState, openState, type RepositoryState } from '../repo/state.js';
 import { EVENT_PREFIX, mainRef, pullRemote } from '../status.js';
 
 const PUSH_ATTEMPTS = 5;
@@ -112,7 +112,8 @@ export async function editEvent(git: GitRepository, name: string, options: Event
     const base = found.exists ? found.base : (main?.commit ?? null);
     const knownGoodCommit = base && main ? await git.mergeBase(base, main.commit) : null;
     const event = base ? await loadState(git, base) : emptyState();
-    const knownGood = knownGoodCommit ? await loadState(git, knownGoodCommit, event) : emptyState();
+    // Edits look at known good's metadata (versions, root keys), never at its artifacts.
+    const knownGood = knownGoodCommit ? (await openState(git, knownGoodCommit, { reuse: event, metadataOnly: true })).state : emptyState();
     const plan = await edit({ git, event, knownGood, digests, base });
     const result = plan.draft.finish(options.at);
     const changes = [...result.changes, ...(plan.extra ?? [])];

@@ -46,7 +46,7 @@ export interface RepositoryState {
   inviteError?: GitTufError;
   /** Every file under targets/ by path, or only those of `scope` when it is set. */
   artifacts: Map<string, Artifact>;
-  /** How many files targets/ holds. */
+  /** How many files targets/ holds; -1 when targets/ was not read (OpenOptions.metadataOnly). */
   artifactCount: number;
   /**
    * Set when only these artifact paths were read, files and targets entries alike, the others
@@ -140,6 +140,8 @@ export interface OpenOptions {
   scoped?: ScopedLoad | undefined;
   /** Digest every artifact read, starting as soon as they are listed. */
   digests?: BlobDigests;
+  /** Read metadata/ only (for a known good whose artifacts nothing looks at): no artifact is read. */
+  metadataOnly?: boolean;
 }
 
 /**
@@ -149,7 +151,11 @@ export interface OpenOptions {
  */
 export async function openState(git: GitRepository, commit: string, options: OpenOptions): Promise<{ state: RepositoryState; digested: Promise<void> }> {
   const { reuse, scoped } = options;
-  const [metadataEntries, targetEntries] = scoped ? [scoped.metadataEntries, scoped.files] : ((await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]]);
+  const [metadataEntries, targetEntries] = scoped
+    ? [scoped.metadataEntries, scoped.files]
+    : options.metadataOnly
+      ? [await git.listTree(commit, METADATA_DIR), []]
+      : ((await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]]);
   const artifacts = new Map<string, Artifact>();
   for (const entry of targetEntries) artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
   const digested = options.digests ? digestAll(artifacts.values(), options.digests) : Promise.resolve();
@@ -167,8 +173,8 @@ export async function openState(git: GitRepository, commit: string, options: Ope
     strayFiles: [],
     invites: new Map(),
     artifacts,
-    artifactCount: targetEntries.length,
-    ...(scoped ? { scope: scoped.paths } : {}),
+    artifactCount: options.metadataOnly ? -1 : targetEntries.length,
+    ...(scoped ? { scope: scoped.paths } : options.metadataOnly ? { scope: new Set<string>() } : {}),
   };
   for (const entry of blobs) {
     const file = `${METADATA_DIR}/${entry.path}`;
