@@ -3,6 +3,7 @@
  * main). Changed roles must be version-bumped once, fresh and signed by their thresholds;
  * unchanged roles only matter where the event changed who may sign them.
  */
+import type { ChangedFile } from '../git/repository.js';
 import { DAY_MS } from '../tuf/expires.js';
 import type { Metadata, RootSigned } from '../tuf/metadata.js';
 import { ARTIFACT_HINTS, artifactChanges, checkArtifacts, unreadableTargetsRoles, type ArtifactIssue, type ArtifactScope } from '../repo/artifacts.js';
@@ -122,9 +123,9 @@ function artifactProblems(issues: ArtifactIssue[]): Problem[] {
 
 /**
  * `scope`: the artifact paths to match against metadata (see changedArtifacts); all when undefined.
- * `changedFiles`: the artifact files the event adds, changes or removes, when already known.
+ * `changedFiles`: the artifact files the event adds, changes or removes.
  */
-export function checkEvent(event: RepositoryState, knownGood: RepositoryState, at: Date, scope?: ArtifactScope, changedFiles?: readonly string[]): EventCheck {
+export function checkEvent(event: RepositoryState, knownGood: RepositoryState, at: Date, scope: ArtifactScope | undefined, changedFiles: readonly ChangedFile[]): EventCheck {
   const order = roleOrder(event);
   for (const role of roleOrder(knownGood)) if (!order.includes(role)) order.push(role);
   const changes = new Map(order.map((role) => [role, changeOf(event, knownGood, role)]));
@@ -158,7 +159,7 @@ export function checkEvent(event: RepositoryState, knownGood: RepositoryState, a
   for (const invitation of invitations) {
     problems.push(problem('action', `${invitation.signer} is invited to sign ${invitation.roles.join(', ')} and has not accepted yet`, { file: 'metadata/.signing-event-state', hint: `${invitation.signer} accepts with git tuf sign` }));
   }
-  return { roles, problems, artifacts: artifactChanges(knownGood, event, changedFiles), invitations };
+  return { roles, problems, artifacts: artifactChanges(event, changedFiles), invitations };
 }
 
 /** An unchanged role still has to verify where the event changed its delegator's keys. */

@@ -3,16 +3,20 @@
  * change or sign the event) and the status report (for what people are shown).
  */
 import { BlobDigests } from '../git/blob-digests.js';
-import type { GitRepository } from '../git/repository.js';
-import { changedArtifacts } from '../repo/artifacts.js';
+import type { ChangedFile, GitRepository } from '../git/repository.js';
+import { artifactCountAfter } from '../repo/artifact-match.js';
+import { changedArtifacts, type ArtifactScope } from '../repo/artifacts.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from '../repo/report.js';
-import { digestArtifacts, loadState, TARGETS_DIR, type RepositoryState } from '../repo/state.js';
+import { digestArtifacts, openState, TARGETS_DIR, withArtifacts, type RepositoryState } from '../repo/state.js';
 import { formatExpires } from '../tuf/expires.js';
 import { checkEvent } from './check-event.js';
 
 export interface LoadedEvent {
   state: RepositoryState;
+  /** Read for its metadata only: its artifacts are not listed. */
   knownGood: RepositoryState;
+  /** The artifact paths the event can have changed (changedArtifacts); undefined: all. */
+  artifactScope: ArtifactScope | undefined;
   report: StatusReport;
 }
 
@@ -26,12 +30,15 @@ export interface EventLocation {
 }
 
 export async function loadEvent(git: GitRepository, where: EventLocation, at: Date, digests = new BlobDigests(git)): Promise<LoadedEvent> {
-  const changedFiles = git.changedFiles(where.knownGoodCommit, where.commit, TARGETS_DIR).then((changes) => changes.map((change) => change.path));
-  const state = await loadState(git, where.commit);
-  const knownGood = await loadState(git, where.knownGoodCommit, state);
-  // Only what the event changed needs hashing and matching; known good is main's to verify.
-  const files = await changedFiles;
-  const scope = changedArtifacts(state, knownGood, files);
+  const changing = git.changedFiles(where.knownGoodCommit, where.commit, TARGETS_DIR);
+  changing.catch(() => {}); // awaited below
+  // Metadata first: which artifacts need a look depends on what the event changes in it.
+  const metadata = (await openState(git, where.commit, { metadataOnly: true })).state;
+  const knownGood = (await openState(git, where.knownGoodCommit, { reuse: metadata, metadataOnly: true })).state;
+  const files = await changing;
+  const scope = changedArtifacts(metadata, knownGood, files);
+  // Only what the event changed needs listing, hashing and matching; known good is main's to verify.
+  const state = await eventArtifacts(git, where, metadata, knownGood, files, scope);
   await digestArtifacts(state, digests, scope);
   const check = checkEvent(state, knownGood, at, scope, files);
   const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
@@ -51,5 +58,17 @@ export async function loadEvent(git: GitRepository, where: EventLocation, at: Da
     invitations: check.invitations,
     problems,
   };
-  return { state, knownGood, report };
+  return { state, knownGood, artifactScope: scope, report };
+}
+
+/**
+ * The event's state with the artifacts its check needs: only the changed files when everything
+ * the check looks at changed (diff-tree gives their entries; the count follows from known good's),
+ * else every file under targets/.
+ */
+async function eventArtifacts(git: GitRepository, where: EventLocation, metadata: RepositoryState, knownGood: RepositoryState, files: readonly ChangedFile[], scope: ArtifactScope | undefined): Promise<RepositoryState> {
+  const changed = new Set(files.map((change) => change.path));
+  if (scope === undefined || [...scope].some((path) => !changed.has(path))) return (await openState(git, where.commit, { reuse: metadata })).state;
+  const count = await artifactCountAfter(git, knownGood, files, where.commit);
+  return withArtifacts(metadata, files.flatMap((change) => (change.now ? [change.now] : [])), scope, count);
 }

@@ -7,7 +7,7 @@ import { GitTufError } from '../errors.js';
 import { loadEvent } from '../event/event-report.js';
 import type { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository } from '../git/repository.js';
-import { changedArtifacts, checkArtifacts } from '../repo/artifacts.js';
+import { checkArtifacts } from '../repo/artifacts.js';
 import { problem, sortProblems, type Problem } from '../repo/report.js';
 import { roleFile } from '../repo/state.js';
 import { EVENT_PREFIX, mainRef } from '../status.js';
@@ -45,7 +45,7 @@ async function eventProblems(git: GitRepository, ref: string, commit: string, kn
   const problems = loaded.report.problems.filter((found) => found.level === 'error');
   if (isEvent) {
     const outOfDate = new Map<string, string[]>();
-    for (const issue of checkArtifacts(loaded.state, changedArtifacts(loaded.state, loaded.knownGood))) {
+    for (const issue of checkArtifacts(loaded.state, loaded.artifactScope)) {
       if (issue.kind === 'unlisted' || issue.kind === 'differs' || issue.kind === 'no-file') outOfDate.set(issue.role, [...(outOfDate.get(issue.role) ?? []), issue.path]);
     }
     for (const [role, paths] of outOfDate) {

@@ -6,10 +6,10 @@
  * those are hashed and checked: on a repository of 100k artifacts, one new artifact costs one
  * lookup instead of 100k.
  */
-import type { GitRepository, TreeEntry } from '../git/repository.js';
+import type { ChangedFile, GitRepository, TreeEntry } from '../git/repository.js';
 import { knownFact, learnFact } from '../tuf/memo.js';
 import type { ArtifactScope } from './artifacts.js';
-import { METADATA_DIR, readAll, TARGETS_DIR, type RepositoryState, type ScopedLoad } from './state.js';
+import { listedTargets, METADATA_DIR, readAll, TARGETS_DIR, type RepositoryState, type ScopedLoad } from './state.js';
 
 /** How far back along first parents a matched commit is looked for. */
 const ANCESTORS = 32;
@@ -102,4 +102,14 @@ export function recordArtifactsMatch(state: RepositoryState): void {
   learnFact(matchFact(state.commit, key));
   learnFact(matchedCommitFact(state.commit));
   learnFact(countFact(state.commit, state.artifactCount));
+}
+
+/**
+ * How many files targets/ holds at `commit`, which differs from `baseline` (read in full or for
+ * its metadata) by `changes`: from the baseline's count when its artifacts matched, else counted.
+ */
+export async function artifactCountAfter(git: GitRepository, baseline: RepositoryState, changes: readonly ChangedFile[], commit: string): Promise<number> {
+  const listed = listedTargets(baseline);
+  if (!knownFact(countFact(baseline.commit, listed))) return git.countFiles(commit, TARGETS_DIR);
+  return listed + changes.filter((change) => change.added).length - changes.filter((change) => change.now === null).length;
 }

@@ -5,6 +5,7 @@
  */
 import { delegationTree, lookupTarget, pathAllowed } from '../tuf/delegation.js';
 import { targetPathProblem, type TargetsSigned } from '../tuf/metadata.js';
+import type { ChangedFile } from '../git/repository.js';
 import type { ArtifactChange } from './report.js';
 import { isRegularFile, roleFile, TARGETS_DIR, type RepositoryState } from './state.js';
 
@@ -121,11 +122,12 @@ export function checkArtifacts(state: RepositoryState, scope: ArtifactScope | un
 /**
  * The artifact paths whose check an event can have changed: files added, changed or removed, and
  * metadata entries added, changed or removed. Everything else is as in known good, which main's
- * own status verifies. `changedFiles`: the changed file paths when already known (filesChanged). Undefined (check everything) when the event changes any delegation, since
+ * own status verifies. `changedFiles`: the changed files, from git (GitRepository.changedFiles) or
+ * changedFilesBetween. Undefined (check everything) when the event changes any delegation, since
  * that can move a file to another role, or when some targets metadata is unreadable.
  */
-export function changedArtifacts(event: RepositoryState, knownGood: RepositoryState, changedFiles?: readonly string[]): ArtifactScope | undefined {
-  const paths = new Set(changedFiles ?? filesChanged(knownGood, event));
+export function changedArtifacts(event: RepositoryState, knownGood: RepositoryState, changedFiles: readonly ChangedFile[]): ArtifactScope | undefined {
+  const paths = new Set(changedFiles.map((change) => change.path));
 
   const roles = new Set([...event.roles.keys(), ...knownGood.roles.keys()]);
   for (const role of roles) {
@@ -162,30 +164,32 @@ function sameHashes(a: Record<string, string>, b: Record<string, string>): boole
 }
 
 /**
- * Paths under targets/ whose file was added, removed, or changed in content or mode between two
- * states, by comparing their listings. With git at hand, `git diff-tree` (GitRepository
- * changedFiles) gives the same paths without visiting the unchanged ones.
+ * The files under targets/ added, removed, or changed in content or mode between two states read
+ * in full, by comparing their listings. With git at hand, `git diff-tree` (GitRepository
+ * changedFiles) gives the same without visiting the unchanged ones.
  */
-export function filesChanged(before: RepositoryState, after: RepositoryState): string[] {
-  const paths: string[] = [];
+export function changedFilesBetween(before: RepositoryState, after: RepositoryState): ChangedFile[] {
+  const changes: ChangedFile[] = [];
   for (const artifact of after.artifacts.values()) {
     const previous = before.artifacts.get(artifact.path);
-    if (!previous || previous.oid !== artifact.oid || previous.mode !== artifact.mode) paths.push(artifact.path);
+    if (!previous || previous.oid !== artifact.oid || previous.mode !== artifact.mode) {
+      changes.push({ path: artifact.path, now: { path: artifact.path, mode: artifact.mode, type: artifact.mode === '160000' ? 'commit' : 'blob', oid: artifact.oid }, added: !previous });
+    }
   }
-  for (const path of before.artifacts.keys()) if (!after.artifacts.has(path)) paths.push(path);
-  return paths;
+  for (const path of before.artifacts.keys()) if (!after.artifacts.has(path)) changes.push({ path, now: null, added: false });
+  return changes;
 }
 
-/** Artifacts added, modified and removed between two states (`changedFiles` as for changedArtifacts). */
-export function artifactChanges(before: RepositoryState, after: RepositoryState, changedFiles?: readonly string[]): ArtifactChange[] {
+/** Artifacts added, modified and removed by `changedFiles`, with their digests in `after`. */
+export function artifactChanges(after: RepositoryState, changedFiles: readonly ChangedFile[]): ArtifactChange[] {
   const changes: ArtifactChange[] = [];
-  for (const path of changedFiles ?? filesChanged(before, after)) {
-    const artifact = after.artifacts.get(path);
+  for (const { path, now, added } of changedFiles) {
+    const artifact = now === null ? undefined : after.artifacts.get(path);
     if (!artifact) {
-      if (before.artifacts.has(path)) changes.push({ path, change: 'removed', length: null, sha256: null });
+      changes.push({ path, change: 'removed', length: null, sha256: null });
       continue;
     }
-    changes.push({ path, change: before.artifacts.has(path) ? 'modified' : 'added', length: artifact.length ?? null, sha256: artifact.sha256 ?? null });
+    changes.push({ path, change: added ? 'added' : 'modified', length: artifact.length ?? null, sha256: artifact.sha256 ?? null });
   }
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

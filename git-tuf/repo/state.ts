@@ -203,7 +203,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
 }
 
 /** How many target entries the roles of the delegation tree list, in all (parsed in full or not). */
-function listedTargets(state: RepositoryState): number {
+export function listedTargets(state: RepositoryState): number {
   const signedOf = (role: string): TargetsSigned | undefined => state.roles.get(role)?.metadata?.signed as TargetsSigned | undefined;
   let listed = 0;
   for (const role of ['targets', ...delegationTree(signedOf).keys()]) {
@@ -211,6 +211,12 @@ function listedTargets(state: RepositoryState): number {
     if (metadata) listed += metadata.targetCount ?? Object.keys((metadata.signed as TargetsSigned).targets).length;
   }
   return listed;
+}
+
+/** A state read with metadataOnly, given the artifacts it needs: `files`, the only ones of `scope` that exist, and the count. */
+export function withArtifacts(state: RepositoryState, files: readonly TreeEntry[], scope: ReadonlySet<string>, count: number): RepositoryState {
+  const artifacts = new Map(files.map((entry): [string, Artifact] => [entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid }]));
+  return { ...state, artifacts, scope, artifactCount: count };
 }
 
 /** Blobs' bytes by blob id. */
