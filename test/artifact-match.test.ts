@@ -9,7 +9,7 @@ import { withRepositoryFacts } from '../git-tuf/git/fact-memo.js';
 import { GitRepository } from '../git-tuf/git/repository.js';
 import { scopedLoad } from '../git-tuf/repo/artifact-match.js';
 import { commitTree, statusJson } from './helpers/cli.js';
-import { commitFiles, initRepo, tempDir } from './helpers/git.js';
+import { commitFiles, git, initRepo, tempDir } from './helpers/git.js';
 import { RepoModel, testKey } from './helpers/tuf-repo.js';
 
 const AT = ['--at', '2026-01-01'];
@@ -101,6 +101,31 @@ test('new targets metadata, top-level or delegated, has every artifact checked a
   assert.is(await pathsRead(fresh.repo), null);
   const missing = statusJson(fresh.repo, AT);
   assert.equal(messages(missing.report), ['metadata/pkg.json lists pkg/q.txt, but targets/pkg/q.txt does not exist']);
+});
+
+test('an event lists only the files it changed once main was verified, and reports the same as without', () => {
+  const report = (verifyMainFirst: boolean) => {
+    const { repo, model } = world();
+    if (verifyMainFirst) assert.is(statusJson(repo, AT).code, 0);
+    git(repo, 'checkout', '-q', '-b', 'sign/change');
+    model.setArtifact('a.txt', 'a, changed');
+    model.setArtifact('new.txt', 'new');
+    model.setArtifact('pkg/q.txt', 'q');
+    delete (model.role('pkg').signed.targets as Record<string, unknown>)['pkg/p.txt'];
+    model.role('targets').signed.version = 2;
+    model.role('pkg').signed.version = 2;
+    model.autoSnapshot = false;
+    const files = model.files();
+    files.delete('targets/pkg/p.txt');
+    commitTree(repo, new Map([...files].filter(([name]) => name !== 'metadata/snapshot.json' && name !== 'metadata/timestamp.json').concat([['metadata/snapshot.json', Buffer.from(git(repo, 'show', 'main:metadata/snapshot.json'))], ['metadata/timestamp.json', Buffer.from(git(repo, 'show', 'main:metadata/timestamp.json'))]])), 'event');
+    return statusJson(repo, ['sign/change', ...AT]);
+  };
+  const scoped = report(true);
+  const full = report(false);
+  assert.is(scoped.code, 0, JSON.stringify(scoped.report.problems));
+  assert.equal(scoped.report.artifacts, full.report.artifacts);
+  assert.is(scoped.report.artifacts.total, 4);
+  assert.equal(scoped.report.artifacts.changes.map((change: { path: string; change: string }) => `${change.change} ${change.path}`), ['modified a.txt', 'added new.txt', 'removed pkg/p.txt', 'added pkg/q.txt']);
 });
 
 test.run();
