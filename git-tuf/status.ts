@@ -9,7 +9,7 @@ import { BlobDigests } from './git/blob-digests.js';
 import { GitRepository } from './git/repository.js';
 import { withRepositoryFacts } from './git/fact-memo.js';
 import { recordArtifactsMatch, scopedLoad } from './repo/artifact-match.js';
-import { checkArtifactsAndFiles, checkRoles } from './repo/check-repository.js';
+import { checkRoles, prepareFilesCheck } from './repo/check-repository.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from './repo/report.js';
 import { openState } from './repo/state.js';
 import { formatExpires } from './tuf/expires.js';
@@ -83,10 +83,12 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   if (event === null) {
     // Only what changed since a commit whose artifacts matched is read and checked. Artifacts
     // are hashed while the roles are checked.
-    const { state, digested } = await openState(git, commit, { scoped: await scopedLoad(git, commit), digests });
+    const workTree = head?.commit === commit && git.workTree !== null ? { workTree: git.workTree } : {};
+    const { state, digested } = await openState(git, commit, { scoped: await scopedLoad(git, commit), digests, ...workTree });
     const roles = checkRoles(state, at);
+    const finish = prepareFilesCheck(state);
     await digested;
-    const check = checkArtifactsAndFiles(state, roles);
+    const check = finish(roles);
     if (check.artifactsMatch) recordArtifactsMatch(state);
     const problems = sortProblems([...check.roles.flatMap((role) => role.problems), ...check.problems]);
     const result = resultOf(problems);

@@ -14,6 +14,8 @@ interface Pending {
   index: Map<string, number>;
   oids: string[];
   digests: BlobDigest[];
+  /** Where each blob may be checked out (null: not known). */
+  files: (string | null)[];
 }
 
 export interface BlobDigestsOptions {
@@ -56,13 +58,16 @@ export class BlobDigests {
     return result;
   }
 
-  /** Length and sha256 of each blob, in the order of `oids` (no map to build or read: the fastest form). */
-  async digestList(oids: readonly string[]): Promise<BlobDigest[]> {
+  /**
+   * Length and sha256 of each blob, in the order of `oids` (no map to build or read: the fastest
+   * form). `files[i]`, when given, is where blob `oids[i]` may be checked out (see hashBlobsInWorker).
+   */
+  async digestList(oids: readonly string[], files?: readonly (string | null)[]): Promise<BlobDigest[]> {
     if (oids.length === 0) return [];
     const cache = (this.#cache ??= new DigestCache(this.#file, this.#repo.oidLength / 2, await this.#bytes));
     const list = new Array<BlobDigest>(oids.length);
     // Blobs to hash, each once; and where in `list` their digests go.
-    const pending: Pending = { index: new Map(), oids: [], digests: [] };
+    const pending: Pending = { index: new Map(), oids: [], digests: [], files: [] };
     const holes: number[] = [];
     for (let i = 0; i < oids.length; i++) {
       const oid = oids[i]!;
@@ -77,6 +82,7 @@ export class BlobDigests {
         if (oid.length !== this.#repo.oidLength) throw new GitTufError('git', `not a full git object id: ${JSON.stringify(oid)}`);
         pending.index.set(oid, (at = pending.oids.length));
         pending.oids.push(oid);
+        pending.files.push(files?.[i] ?? null);
       }
       holes.push(i, at);
     }
@@ -102,7 +108,7 @@ export class BlobDigests {
       count++;
     };
     try {
-      if (pending.oids.length >= this.#workerFrom) await hashBlobsInWorker(this.#repo.root, pending.oids, hashed);
+      if (pending.oids.length >= this.#workerFrom) await hashBlobsInWorker(this.#repo.root, pending.oids, hashed, pending.files);
       else await hashBlobs((oids, receiver) => this.#repo.streamBlobs(oids, receiver), pending.oids, hashed);
     } finally {
       this.hashedCount += count;

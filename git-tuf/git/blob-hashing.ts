@@ -1,6 +1,7 @@
 // Length and sha256 of blobs as their bytes stream from git, in this thread or in a worker
 // thread (hash-worker.ts) that keeps git's pipes drained while this thread checks metadata.
 import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { GitTufError, type ErrorCode } from '../errors.js';
 import type { ObjectReceiver } from './cat-file.js';
@@ -42,20 +43,31 @@ export type WorkerReply =
   | { error: { code: ErrorCode; message: string; hint?: string } };
 
 /**
- * hashBlobs in a worker thread reading the repository at `root`. All or nothing: on an error
- * (a missing blob) nothing is reported hashed.
+ * hashBlobs in a worker thread reading the repository at `root`. `files` (per blob, or null) are
+ * where the blobs may be checked out: a file whose git id is the blob's is read instead of
+ * unpacking the blob. All or nothing: on an error (a missing blob) nothing is reported hashed.
  */
-export function hashBlobsInWorker(root: string, oids: readonly string[], hashed: Hashed): Promise<void> {
+export async function hashBlobsInWorker(root: string, oids: readonly string[], hashed: Hashed, files: readonly (string | null)[] | null = null): Promise<void> {
+  // One thread per core, each with a slice: reading and hashing 100k files is mostly system calls.
+  const threads = Math.max(1, Math.min(MAX_THREADS, availableParallelism(), Math.floor(oids.length / MIN_BLOBS_PER_THREAD)));
+  const size = Math.ceil(oids.length / threads);
+  const slices = Array.from({ length: threads }, (_, slice) => slice * size);
+  const replies = await Promise.all(slices.map((start) => inWorker(root, oids.slice(start, start + size), files?.slice(start, start + size) ?? null)));
+  replies.forEach((reply, slice) => {
+    const digests = Buffer.from(reply.digests.buffer, reply.digests.byteOffset, reply.digests.byteLength);
+    for (let i = 0; i < reply.lengths.length; i++) hashed(slices[slice]! + i, reply.lengths[i]!, digests.toString('hex', i * 32, i * 32 + 32));
+  });
+}
+
+const MAX_THREADS = 4;
+const MIN_BLOBS_PER_THREAD = 10000;
+
+function inWorker(root: string, oids: readonly string[], files: readonly (string | null)[] | null): Promise<{ lengths: Float64Array; digests: Uint8Array }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: { root, oids } });
+    const worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: { root, oids, files } });
     worker.once('message', (reply: WorkerReply) => {
-      if ('error' in reply) {
-        reject(new GitTufError(reply.error.code, reply.error.message, reply.error.hint === undefined ? {} : { hint: reply.error.hint }));
-        return;
-      }
-      const digests = Buffer.from(reply.digests.buffer, reply.digests.byteOffset, reply.digests.byteLength);
-      for (let i = 0; i < oids.length; i++) hashed(i, reply.lengths[i]!, digests.toString('hex', i * 32, i * 32 + 32));
-      resolve();
+      if ('error' in reply) reject(new GitTufError(reply.error.code, reply.error.message, reply.error.hint === undefined ? {} : { hint: reply.error.hint }));
+      else resolve(reply);
     });
     worker.once('error', (error) => reject(new GitTufError('internal', `hashing artifacts failed: ${error.message}`, { cause: error })));
     worker.once('exit', (code) => {

@@ -26,6 +26,8 @@ const NOT_A_REPO_HINT = 'run git tuf inside a clone of the TUF repository';
 export class GitRepository {
   /** The top of the work tree; the git directory itself for a bare repository. */
   readonly root: string;
+  /** The top of the work tree; null for a bare repository. */
+  readonly workTree: string | null;
   /** The git directory shared by all work trees (where caches live). */
   readonly commonDir: string;
   /** The object format: object ids are 40 (sha1) or 64 (sha256) hex digits. */
@@ -34,8 +36,9 @@ export class GitRepository {
   readonly #configValues = new Map<string, Promise<string | null>>();
   #remotes: Promise<string[]> | undefined;
 
-  private constructor(root: string, commonDir: string, objectFormat: ObjectFormat) {
+  private constructor(root: string, commonDir: string, objectFormat: ObjectFormat, workTree: string | null) {
     this.root = root;
+    this.workTree = workTree;
     this.commonDir = commonDir;
     this.objectFormat = objectFormat;
     this.#catFile = new CatFile(root);
@@ -70,8 +73,8 @@ export class GitRepository {
     }
     // git prints relative paths relative to the physical working directory.
     const commonDir = path.isAbsolute(commonDirOut) ? commonDirOut : path.resolve(await realpath(dir), commonDirOut);
-    const root = inWorkTree === 'true' && topLevel ? topLevel : commonDir;
-    return new GitRepository(root, commonDir, objectFormat);
+    const workTree = inWorkTree === 'true' && topLevel ? topLevel : null;
+    return new GitRepository(workTree ?? commonDir, commonDir, objectFormat, workTree);
   }
 
   /** Runs git in this repository; the caller interprets the exit code. */

@@ -4,10 +4,10 @@
  * directory), and each listed entry must be a real, safe file that its role may describe.
  */
 import { delegationTree, lookupTarget, pathAllowed } from '../tuf/delegation.js';
-import { targetPathProblem, type TargetsSigned } from '../tuf/metadata.js';
+import { targetPathProblem, type TargetFile, type TargetsSigned } from '../tuf/metadata.js';
 import type { ChangedFile } from '../git/repository.js';
 import type { ArtifactChange } from './report.js';
-import { isRegularFile, roleFile, TARGETS_DIR, type RepositoryState } from './state.js';
+import { isRegularFile, roleFile, TARGETS_DIR, type Artifact, type RepositoryState } from './state.js';
 
 /**
  * unsafe: a symlink, submodule or unsafe path (never acceptable). unlisted / differs / no-file:
@@ -51,12 +51,22 @@ export type ArtifactScope = ReadonlySet<string>;
 
 /** `scope` defaults to the state's own: a state read in part can only be checked in part. */
 export function checkArtifacts(state: RepositoryState, scope: ArtifactScope | undefined = state.scope): ArtifactIssue[] {
+  return prepareArtifactCheck(state, scope)();
+}
+
+/**
+ * checkArtifacts in two steps: everything but the digests now (the lookups through the
+ * delegations, the paths, the listed entries), the digests when the returned function is called,
+ * once the artifacts are digested. Hashing can so run alongside the rest.
+ */
+export function prepareArtifactCheck(state: RepositoryState, scope: ArtifactScope | undefined = state.scope): () => ArtifactIssue[] {
   const read = state.scope;
   if (read !== undefined && (scope === undefined || [...scope].some((path) => !read.has(path)))) {
     throw new Error('checkArtifacts: the state holds only some artifacts, and the check asks for others');
   }
   const signedOf = targetsSignedOf(state);
-  const issues: ArtifactIssue[] = [];
+  // In the order of the issues: an issue known now, or an artifact to compare with its entry.
+  const found: (ArtifactIssue | { artifact: Artifact; entry: TargetFile; owner: string })[] = [];
   const file = (path: string): string => `${TARGETS_DIR}/${path}`;
   const artifacts = scope ? [...scope].flatMap((path) => state.artifacts.get(path) ?? []) : state.artifacts.values();
 
@@ -72,22 +82,14 @@ export function checkArtifacts(state: RepositoryState, scope: ArtifactScope | un
             ? `has unsupported mode ${artifact.mode}`
             : targetPathProblem(artifact.path);
     if (unsafe) {
-      issues.push({ kind: 'unsafe', path: artifact.path, role: owner, message: `${file(artifact.path)} ${unsafe}: artifacts must be regular files` });
+      found.push({ kind: 'unsafe', path: artifact.path, role: owner, message: `${file(artifact.path)} ${unsafe}: artifacts must be regular files` });
       continue;
     }
     if (!lookup.entry) {
-      issues.push({ kind: 'unlisted', path: artifact.path, role: owner, message: `${file(artifact.path)} is not in the ${owner} metadata` });
+      found.push({ kind: 'unlisted', path: artifact.path, role: owner, message: `${file(artifact.path)} is not in the ${owner} metadata` });
       continue;
     }
-    const sha256 = lookup.entry.hashes.sha256;
-    if (artifact.length !== lookup.entry.length || (sha256 !== undefined && artifact.sha256 !== sha256)) {
-      issues.push({
-        kind: 'differs',
-        path: artifact.path,
-        role: owner,
-        message: `${file(artifact.path)} does not match its entry in ${roleFile(owner)} (length or sha256 differ)`,
-      });
-    }
+    found.push({ artifact, entry: lookup.entry, owner });
   }
 
   const tree = delegationTree(signedOf);
@@ -98,25 +100,39 @@ export function checkArtifacts(state: RepositoryState, scope: ArtifactScope | un
     for (const path of listed) {
       const unsafe = targetPathProblem(path);
       if (unsafe) {
-        issues.push({ kind: 'unsafe', path, role, message: `${roleFile(role)} lists the target path "${path}", which ${unsafe}` });
+        found.push({ kind: 'unsafe', path, role, message: `${roleFile(role)} lists the target path "${path}", which ${unsafe}` });
         continue;
       }
       if (role !== 'targets' && !pathAllowed(role, path, tree)) {
-        issues.push({ kind: 'not-delegated', path, role, message: `${roleFile(role)} lists ${path}, which its delegation does not give it` });
+        found.push({ kind: 'not-delegated', path, role, message: `${roleFile(role)} lists ${path}, which its delegation does not give it` });
         continue;
       }
       if (!state.artifacts.has(path)) {
-        issues.push({ kind: 'no-file', path, role, message: `${roleFile(role)} lists ${path}, but ${file(path)} does not exist` });
+        found.push({ kind: 'no-file', path, role, message: `${roleFile(role)} lists ${path}, but ${file(path)} does not exist` });
         continue;
       }
       // targets is asked first, so nothing shadows its own entries.
       const resolved = role === 'targets' ? role : lookupTarget(path, signedOf).role;
       if (resolved !== role) {
-        issues.push({ kind: 'shadowed', path, role, message: `${roleFile(role)} lists ${path}, but clients take it from ${resolved}` });
+        found.push({ kind: 'shadowed', path, role, message: `${roleFile(role)} lists ${path}, but clients take it from ${resolved}` });
       }
     }
   }
-  return issues;
+  return () => {
+    const issues: ArtifactIssue[] = [];
+    for (const item of found) {
+      if (!('artifact' in item)) {
+        issues.push(item);
+        continue;
+      }
+      const { artifact, entry, owner } = item;
+      const sha256 = entry.hashes.sha256;
+      if (artifact.length !== entry.length || (sha256 !== undefined && artifact.sha256 !== sha256)) {
+        issues.push({ kind: 'differs', path: artifact.path, role: owner, message: `${file(artifact.path)} does not match its entry in ${roleFile(owner)} (length or sha256 differ)` });
+      }
+    }
+    return issues;
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { delegationTree } from '../tuf/delegation.js';
 import type { MetaFile, Metadata, RootSigned, SnapshotSigned, TimestampSigned } from '../tuf/metadata.js';
 import type { Authority } from '../tuf/verify.js';
-import { ARTIFACT_HINTS, checkArtifacts, targetsSignedOf, unreadableTargetsRoles, type ArtifactScope } from './artifacts.js';
+import { ARTIFACT_HINTS, prepareArtifactCheck, targetsSignedOf, unreadableTargetsRoles, type ArtifactScope } from './artifacts.js';
 import { problem, resultOf, sortProblems, type Problem, type RoleStatus } from './report.js';
 import { checkRootChain } from './root-chain.js';
 import { delegatedAuthority, expiryFacts, rootAuthority, roleStatus, unmetMessage, verifySignatures } from './roles.js';
@@ -166,7 +166,7 @@ export function checkSnapshotAndTimestamp(state: RepositoryState, roles: Iterabl
 }
 
 export function checkRepository(state: RepositoryState, at: Date, options: CheckOptions = {}): RepositoryCheck {
-  return checkArtifactsAndFiles(state, checkRoles(state, at, options), options);
+  return prepareFilesCheck(state, options)(checkRoles(state, at, options));
 }
 
 /** The part of checkRepository that needs no artifact digests: every role, and snapshot and timestamp against what they list. */
@@ -182,21 +182,22 @@ export function checkRoles(state: RepositoryState, at: Date, options: CheckOptio
   return roles;
 }
 
-/** The rest of checkRepository, once the artifacts are digested: artifacts against metadata, stray files. */
-export function checkArtifactsAndFiles(state: RepositoryState, roles: RoleStatus[], options: CheckOptions = {}): RepositoryCheck {
-  const order = roleOrder(state);
-  const problems: Problem[] = [];
-  let artifactsMatch = false;
-  if (unreadableTargetsRoles(state).length === 0) {
-    const issues = checkArtifacts(state, options.artifactScope ?? state.scope);
-    artifactsMatch = issues.length === 0;
-    for (const issue of issues) {
+/**
+ * The rest of checkRepository: artifacts against metadata, stray files. Prepared before the
+ * artifacts are digested (prepareArtifactCheck); the result finishes it, given the roles' checks.
+ */
+export function prepareFilesCheck(state: RepositoryState, options: CheckOptions = {}): (roles: RoleStatus[]) => RepositoryCheck {
+  const artifactIssues = unreadableTargetsRoles(state).length === 0 ? prepareArtifactCheck(state, options.artifactScope ?? state.scope) : null;
+  return (roles) => {
+    const problems: Problem[] = [];
+    const issues = artifactIssues?.() ?? null;
+    for (const issue of issues ?? []) {
       const level = issue.kind === 'shadowed' ? 'warning' : 'error';
       problems.push(problem(level, issue.message, { role: issue.role, file: `targets/${issue.path}`, hint: ARTIFACT_HINTS[issue.kind] }));
     }
-  }
-  problems.push(...strayProblems(state, order));
-  return { roles, problems, artifactsMatch };
+    problems.push(...strayProblems(state, roleOrder(state)));
+    return { roles, problems, artifactsMatch: issues !== null && issues.length === 0 };
+  };
 }
 
 export function strayProblems(state: RepositoryState, order: string[]): Problem[] {

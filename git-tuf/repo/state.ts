@@ -8,7 +8,7 @@ import type { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository, TreeEntry } from '../git/repository.js';
 import { parseJson } from '../tuf/json.js';
 import { delegationTree } from '../tuf/delegation.js';
-import { parseMetadata, type Metadata, type RoleType, type SignedByType, type TargetsSigned } from '../tuf/metadata.js';
+import { parseMetadata, targetPathProblem, type Metadata, type RoleType, type SignedByType, type TargetsSigned } from '../tuf/metadata.js';
 
 export const METADATA_DIR = 'metadata';
 export const TARGETS_DIR = 'targets';
@@ -142,6 +142,11 @@ export interface OpenOptions {
   digests?: BlobDigests;
   /** Read metadata/ only (for a known good whose artifacts nothing looks at): no artifact is read. */
   metadataOnly?: boolean;
+  /**
+   * The work tree when it has this commit checked out: digests then read the files there that
+   * have the committed bytes (git's id of them proves it) instead of unpacking them.
+   */
+  workTree?: string;
 }
 
 /**
@@ -158,7 +163,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
       : ((await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]]);
   const artifacts = new Map<string, Artifact>();
   for (const entry of targetEntries) artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
-  const digested = options.digests ? digestAll(artifacts.values(), options.digests) : Promise.resolve();
+  const digested = options.digests ? digestAll(artifacts.values(), options.digests, options.workTree) : Promise.resolve();
   digested.catch(() => {}); // the caller awaits it; an error meanwhile must not go unhandled
   const known = parsedByOid(reuse);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
@@ -234,9 +239,11 @@ export async function digestArtifacts(state: RepositoryState, digests: BlobDiges
   await digestAll(paths ? [...paths].flatMap((path) => state.artifacts.get(path) ?? []) : state.artifacts.values(), digests);
 }
 
-async function digestAll(artifacts: Iterable<Artifact>, digests: BlobDigests): Promise<void> {
+async function digestAll(artifacts: Iterable<Artifact>, digests: BlobDigests, workTree?: string): Promise<void> {
   const files = [...artifacts].filter(isRegularFile);
-  const known = await digests.digestList(files.map((artifact) => artifact.oid));
+  // Only paths that stay inside targets/ are looked up there (the check reports the others).
+  const checkedOut = workTree === undefined ? undefined : files.map((artifact) => (targetPathProblem(artifact.path) ? null : `${workTree}/${TARGETS_DIR}/${artifact.path}`));
+  const known = await digests.digestList(files.map((artifact) => artifact.oid), checkedOut);
   for (let i = 0; i < files.length; i++) {
     const digest = known[i];
     if (digest) {
