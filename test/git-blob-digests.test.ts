@@ -10,7 +10,7 @@ import { GitTufError } from '../git-tuf/errors.js';
 import { BlobDigests } from '../git-tuf/git/blob-digests.js';
 import { DigestCache } from '../git-tuf/git/digest-cache.js';
 import { GitRepository } from '../git-tuf/git/repository.js';
-import { commitFiles, gitEnv, initRepo, tempDir, writeBlobs } from './helpers/git.js';
+import { commitFiles, git, gitEnv, initRepo, tempDir, writeBlobs } from './helpers/git.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -163,6 +163,19 @@ for (const format of ['sha1', 'sha256'] as const) {
     assert.instance(error, GitTufError);
     assert.is((error as GitTufError).code, 'git');
     assert.match((error as GitTufError).message, missing);
+    repo.close();
+  });
+
+  test(`[${format}] checked-out files are read only when git's id of them is the blob's`, async () => {
+    const { dir, repo, oids, contentOf } = await setup(format, 3);
+    const entries = await repo.listTree(git(dir, 'rev-parse', 'HEAD'), 'targets');
+    const fileOf = new Map(entries.map((entry) => [entry.oid, path.join(dir, 'targets', entry.path)]));
+    writeFileSync(path.join(dir, 'targets', 'f1.txt'), 'edited in the work tree, not committed');
+    rmSync(path.join(dir, 'targets', 'f2.txt'));
+    const files = oids.map((oid, i) => (i === 0 ? dir : fileOf.get(oid)!)); // the first: a directory
+    const digests = new BlobDigests(repo, { workerFrom: 1, persist: false });
+    const list = await digests.digestList(oids, files);
+    oids.forEach((oid, i) => assert.equal(list[i], expected(contentOf.get(oid)!), oid));
     repo.close();
   });
 
