@@ -83,8 +83,9 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   if (event === null) {
     // Only what changed since a commit whose artifacts matched is read and checked. Artifacts
     // are hashed while the roles are checked.
-    const workTree = head?.commit === commit && git.workTree !== null ? { workTree: git.workTree } : {};
-    const { state, digested } = await openState(git, commit, { scoped: await scopedLoad(git, commit), digests, ...workTree });
+    // The checked-out commit's files are read from the work tree where they are its bytes.
+    const workTree = head?.commit === commit && git.workTree !== null ? git.workTree : undefined;
+    const { state, digested } = await openState(git, commit, { scoped: await scopedLoad(git, commit, workTree), digests, ...(workTree ? { workTree } : {}) });
     const roles = checkRoles(state, at);
     const finish = prepareFilesCheck(state);
     await digested;

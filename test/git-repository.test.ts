@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -115,6 +115,18 @@ for (const format of formats) {
     assert.is(await repo.countFiles(before, 'targets'), 5);
     assert.is(await repo.countFiles(linked, 'targets/'), 5, 'symlinks count as files');
     assert.is(await repo.countFiles(linked, 'nope'), 0);
+    repo.close();
+  });
+
+  test(`[${format}] readBlobsPreferring takes a checked-out file only when it has the blob's bytes`, async () => {
+    const dir = initRepo(tempDir('git-tuf-prefer'), { objectFormat: format });
+    const head = commitFiles(dir, { 'metadata/a.json': 'A', 'metadata/b.json': 'B', 'metadata/c.json': 'C' }, 'files');
+    writeFileSync(path.join(dir, 'metadata/b.json'), 'edited, not committed');
+    rmSync(path.join(dir, 'metadata/c.json'));
+    const repo = await GitRepository.open(dir);
+    const entries = await repo.listTree(head, 'metadata');
+    const read = await repo.readBlobsPreferring(entries.map((entry) => entry.oid), entries.map((entry) => path.join(dir, 'metadata', entry.path)));
+    assert.equal(read.map((bytes) => bytes.toString()), ['A', 'B', 'C']);
     repo.close();
   });
 

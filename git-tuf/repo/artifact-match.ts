@@ -64,9 +64,9 @@ export async function artifactsToMatch(git: GitRepository, state: RepositoryStat
 /**
  * What loadState needs to read only the artifacts of `commit` that changed since a matched
  * candidate, and only their entries in the targets metadata; undefined when there is no such
- * candidate (then everything is read).
+ * candidate (then everything is read). `workTree`: the checkout of `commit` (see readAll).
  */
-export async function scopedLoad(git: GitRepository, commit: string): Promise<ScopedLoad | undefined> {
+export async function scopedLoad(git: GitRepository, commit: string, workTree?: string): Promise<ScopedLoad | undefined> {
   const candidates = await matchCandidates(git, commit);
   if (!candidates.some((candidate) => knownFact(matchedCommitFact(candidate)))) return undefined;
   const metadataEntries = await git.listTree(commit, METADATA_DIR);
@@ -77,7 +77,7 @@ export async function scopedLoad(git: GitRepository, commit: string): Promise<Sc
   const baseline = key === null ? undefined : matchedBaseline(candidates, key);
   if (baseline === undefined) return undefined;
   // git reads the metadata while it diffs the trees.
-  const metadataBlobs = readAll(git, metadataEntries.filter((entry) => entry.type === 'blob').map((entry) => entry.oid));
+  const metadataBlobs = readAll(git, metadataEntries.filter((entry) => entry.type === 'blob'), workTree);
   metadataBlobs.catch(() => {}); // awaited by openState
   const changes = baseline === commit ? [] : await git.changedFiles(baseline, commit, TARGETS_DIR);
   const added = changes.filter((change) => change.added).length;

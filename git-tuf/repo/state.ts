@@ -168,7 +168,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   const known = parsedByOid(reuse);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
   const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));
-  const contents = scoped ? await scoped.metadataBlobs : await readAll(git, toRead.map((entry) => entry.oid));
+  const contents = scoped ? await scoped.metadataBlobs : await readAll(git, toRead, options.workTree);
 
   const state: RepositoryState = {
     commit,
@@ -224,9 +224,10 @@ export function withArtifacts(state: RepositoryState, files: readonly TreeEntry[
   return { ...state, artifacts, scope, artifactCount: count };
 }
 
-/** Blobs' bytes by blob id. */
-export async function readAll(git: GitRepository, oids: string[]): Promise<Map<string, Buffer>> {
-  const read = await git.readBlobs(oids);
+/** The bytes of metadata/ blobs by blob id, from the checked-out `workTree` where it has them. */
+export async function readAll(git: GitRepository, entries: readonly TreeEntry[], workTree?: string): Promise<Map<string, Buffer>> {
+  const oids = entries.map((entry) => entry.oid);
+  const read = workTree === undefined ? await git.readBlobs(oids) : await git.readBlobsPreferring(oids, entries.map((entry) => `${workTree}/${METADATA_DIR}/${entry.path}`));
   return new Map(oids.map((oid, index) => [oid, read[index]!]));
 }
 
