@@ -22,6 +22,9 @@ export interface MainCheck {
   deferred: Problem[];
 }
 
+/** From how many artifacts only those changed since a matched commit are hashed and checked. */
+const MATCH_CHANGES_FROM = 2000;
+
 /** The hints check-repository gives exactly the problems that online re-signing fixes. */
 const fixedByPublish = (state: RepositoryState, found: Problem): boolean =>
   found.role !== null && isOnlineRole(state, found.role) && (found.hint ?? '').startsWith('run git tuf publish');
@@ -36,10 +39,9 @@ export interface TrustedMain {
  * advance from it. `previous` may still be being looked up: git works on both at once.
  */
 export async function checkMain(git: GitRepository, commit: string, at: Date, digests: BlobDigests, previous?: TrustedMain | null | Promise<TrustedMain | null>): Promise<MainCheck> {
-  const ancestors = matchCandidates(git, commit);
-  ancestors.catch(() => {}); // awaited by artifactsToMatch
   const [state, trusted] = await Promise.all([loadState(git, commit), previous]);
-  const artifactScope = await artifactsToMatch(git, state, ancestors);
+  // Matching only what changed since a matched commit pays for its git calls on large repositories only.
+  const artifactScope = state.artifacts.size >= MATCH_CHANGES_FROM ? await artifactsToMatch(git, state, matchCandidates(git, commit)) : undefined;
   // git reads the previous state while the artifacts are digested.
   const [before] = await Promise.all([trusted && trusted.commit !== commit ? loadState(git, trusted.commit, state) : undefined, digestArtifacts(state, digests, artifactScope)]);
   const check = checkRepository(state, at, { rootChain: verifiedChainStart(state), artifactScope });
