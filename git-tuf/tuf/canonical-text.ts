@@ -10,18 +10,10 @@
  * canonicalizes the parsed document. The bytes must be JSON that parseJson accepted.
  */
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-codes.js';
+
 const MINUS = 0x2d;
 const ZERO = 0x30;
-
-const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** Index of the closing quote of the string whose content starts at `at`; -1 past the end. */
 function closingQuote(bytes: Buffer, at: number): number {

@@ -5,6 +5,7 @@
  * 100k entries, and allocates almost nothing. Only for text known to be valid JSON of well-formed
  * targets metadata (parseMetadata's fact); anything else gives null.
  */
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-codes.js';
 import type { JsonObject } from './metadata.js';
 
 export interface SkimmedTargets {
@@ -16,13 +17,6 @@ export interface SkimmedTargets {
   count: number;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_OBJECT = 0x7d;
-const CLOSE_ARRAY = 0x5d;
 
 /** Index just past the closing quote of the string opening at `start`. */
 function endOfString(text: string, start: number): number {
@@ -53,7 +47,6 @@ function endOfValue(text: string, start: number): number {
   return -1;
 }
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 function skipSpace(text: string, at: number): number {
   while (isSpace(text.charCodeAt(at))) at++;
@@ -79,7 +72,7 @@ function walkObject(text: string, start: number, visit: (keyStart: number, keyEn
     at = skipSpace(text, valueEnd);
     const c = text.charCodeAt(at);
     if (c === CLOSE_OBJECT) return at + 1;
-    if (c !== 0x2c) return -1;
+    if (c !== COMMA) return -1;
     at = skipSpace(text, at + 1);
   }
 }
@@ -92,7 +85,7 @@ function endOfAnyValue(text: string, start: number): number {
   let end = start;
   while (end < text.length) {
     const d = text.charCodeAt(end);
-    if (d === 0x2c || d === CLOSE_OBJECT || d === CLOSE_ARRAY || isSpace(d)) break;
+    if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || isSpace(d)) break;
     end++;
   }
   return end;
