@@ -138,8 +138,8 @@ export function prepareArtifactCheck(state: RepositoryState, scope: ArtifactScop
 /**
  * The artifact paths whose check an event can have changed: files added, changed or removed, and
  * metadata entries added, changed or removed. Everything else is as in known good, which main's
- * own status verifies. `changedFiles`: the changed files, from git (GitRepository.changedFiles) or
- * changedFilesBetween. Undefined (check everything) when the event changes any delegation, since
+ * own status verifies. `changedFiles`: the changed files, from git (GitRepository.changedFiles).
+ * Undefined (check everything) when the event changes any delegation, since
  * that can move a file to another role, or when some targets metadata is unreadable.
  */
 export function changedArtifacts(event: RepositoryState, knownGood: RepositoryState, changedFiles: readonly ChangedFile[]): ArtifactScope | undefined {
@@ -177,23 +177,6 @@ function sameHashes(a: Record<string, string>, b: Record<string, string>): boole
   }
   for (const name in b) if (--count < 0) return false;
   return count === 0;
-}
-
-/**
- * The files under targets/ added, removed, or changed in content or mode between two states read
- * in full, by comparing their listings. With git at hand, `git diff-tree` (GitRepository
- * changedFiles) gives the same without visiting the unchanged ones.
- */
-export function changedFilesBetween(before: RepositoryState, after: RepositoryState): ChangedFile[] {
-  const changes: ChangedFile[] = [];
-  for (const artifact of after.artifacts.values()) {
-    const previous = before.artifacts.get(artifact.path);
-    if (!previous || previous.oid !== artifact.oid || previous.mode !== artifact.mode) {
-      changes.push({ path: artifact.path, now: { path: artifact.path, mode: artifact.mode, type: artifact.mode === '160000' ? 'commit' : 'blob', oid: artifact.oid }, added: !previous });
-    }
-  }
-  for (const path of before.artifacts.keys()) if (!after.artifacts.has(path)) changes.push({ path, now: null, added: false });
-  return changes;
 }
 
 /** Artifacts added, modified and removed by `changedFiles`, with their digests in `after`. */
