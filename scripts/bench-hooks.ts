@@ -25,7 +25,7 @@ export interface HookBenchOptions {
 export function benchHooks(options: HookBenchOptions): string[] {
   const bin = path.join(options.dir, 'bin');
   mkdirSync(bin, { recursive: true });
-  symlinkSync(path.join(projectRoot, 'bin', 'git-tuf.js'), path.join(bin, 'git-tuf'));
+  symlinkSync(path.join(projectRoot, 'bin', 'git-tuf'), path.join(bin, 'git-tuf'));
   const env = isolatedEnv({
     GIT_AUTHOR_NAME: 'Bench',
     GIT_AUTHOR_EMAIL: 'bench@example.com',

@@ -36,7 +36,8 @@ interface PublishRow {
 }
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const gitTufBin = path.join(projectRoot, 'bin', 'git-tuf.js');
+/** What git runs for `git tuf`: the shim, which starts node on bin/git-tuf.js. */
+const gitTufBin = path.join(projectRoot, 'bin', 'git-tuf');
 const FLOOR = 'rm -rf ../floor-out && cp -r targets ../floor-out && find ../floor-out -type f -print0 | xargs -0 sha256sum >/dev/null';
 
 /** Real clients check expiry at the real time, so "now" is the real time (no GIT_TUF_NOW). */
@@ -102,7 +103,7 @@ function measure(repo: string, count: number, bytes: number, runs: number): Publ
   const publish = (): { ms: number; timings: PublishRow['timings'] } => {
     rmSync(out, { recursive: true, force: true });
     run('sync', [], repo);
-    const { ms, stdout } = run(process.execPath, [gitTufBin, 'publish', '--json', '--out', out], repo);
+    const { ms, stdout } = run(gitTufBin, ['publish', '--json', '--out', out], repo);
     return { ms, timings: JSON.parse(stdout).timings };
   };
   const floor = (): number => {
@@ -145,7 +146,7 @@ export async function benchPublish(options: PublishBenchOptions): Promise<string
         `${formatMs(row.timings.check)} | ${formatMs(row.timings.build)} | ${(row.timings.build / row.floor).toFixed(2)}× | ${formatMs(row.timings.verify)} |`,
     ),
     '',
-    `Median of ${options.runs} run(s) of \`node bin/git-tuf.js publish --out DIR\` (process start included), nothing due for online signing; the output is removed and \`sync\` run before each run (and before each floor run).`,
+    `Median of ${options.runs} run(s) of \`bin/git-tuf publish --out DIR\` (process start included), nothing due for online signing; the output is removed and \`sync\` run before each run (and before each floor run).`,
     '- floor: `cp -r targets` of the work tree + `sha256sum` of every copy (one shell pipeline).',
     `- artifacts: 200 B–4 KB, spread evenly over targets and ${DELEGATED_ROLES} delegated roles (a single 100k-entry role exceeds the 5 MB that tuf-js accepts for a targets file whose length the snapshot does not list).`,
     '- publish: the whole run; its phases (from `--json` `timings`): check main (the full status check), build (from git objects into a staging directory, and the rename into place), clients (tuf-js over 127.0.0.1 refreshing from 1.root.json and downloading every artifact, one HTTP request per artifact; above 1,000 artifacts one client per core, each in its own thread with a slice of the artifacts).',

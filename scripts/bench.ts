@@ -6,7 +6,7 @@
  *
  * For each size it builds a synthetic, validly signed repository (test/helpers/tuf-repo.ts) in a
  * temp dir, commits it in one commit and packs it (`git repack -adq`, as a clone would be), then
- * times, as the median of --runs runs of the real binary (`node bin/git-tuf.js …`, node start
+ * times, as the median of --runs runs of the real binary (`bin/git-tuf …`, the shim git runs; node start
  * included):
  *   floor    `git ls-tree -r HEAD -- targets/` + `sha256sum` of every artifact in the work tree
  *   cold     `git tuf status` on main with its caches (blob digests, fact memo) deleted before each run
@@ -86,7 +86,8 @@ function usage(message: string): never {
 // Processes
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const gitTufBin = path.join(projectRoot, 'bin', 'git-tuf.js');
+/** What git runs for `git tuf`: the shim, which starts node on bin/git-tuf.js. */
+const gitTufBin = path.join(projectRoot, 'bin', 'git-tuf');
 const fixtureHead = path.join(projectRoot, 'test', 'fixtures', 'root-signing-staging', 'head');
 
 /** No developer config, no inherited repository location, a fixed date. */
@@ -107,7 +108,7 @@ function git(cwd: string, ...args: string[]): string {
 /** One timed `git tuf …`; fails loudly, with its output, on an unexpected exit code. */
 function timeGitTuf(repo: string, now: string, args: string[], allowed: number[], what: string): number {
   const start = process.hrtime.bigint();
-  const result = run(process.execPath, [gitTufBin, ...args], repo, { GIT_TUF_NOW: now });
+  const result = run(gitTufBin, args, repo, { GIT_TUF_NOW: now });
   const ms = elapsedMs(start);
   if (result.status === null || !allowed.includes(result.status)) {
     throw new Error(
@@ -480,7 +481,7 @@ async function main(): Promise<void> {
   out.push('## git tuf status benchmark', '');
   out.push(table(rows), '');
   out.push(
-    `Median of ${options.runs} run(s) of the real binary (\`node bin/git-tuf.js …\`, process start included). Repositories are one commit, ` +
+    `Median of ${options.runs} run(s) of the real binary (\`bin/git-tuf …\`, the shim git runs, process start included). Repositories are one commit, ` +
       'packed with `git repack -adq` like a clone; one untimed floor and status run first, so the OS page cache is warm in every case.',
     '- floor: `git ls-tree -r HEAD -- targets/` + `sha256sum` of every artifact in the work tree (one shell pipeline).',
     '- cold: status on main with its caches (`<git dir>/git-tuf/`: blob digests, fact memo) deleted before each run, as in a fresh clone.',

@@ -20,7 +20,7 @@ const keep = process.argv.includes('--keep');
 const work = mkdtempSync(path.join(os.tmpdir(), 'git-tuf-demo-'));
 const bin = path.join(work, 'bin');
 mkdirSync(bin);
-symlinkSync(path.join(projectRoot, 'bin', 'git-tuf.js'), path.join(bin, 'git-tuf'));
+symlinkSync(path.join(projectRoot, 'bin', 'git-tuf'), path.join(bin, 'git-tuf'));
 
 // The demo's git sees none of the user's configuration.
 const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', NO_COLOR: '1' };

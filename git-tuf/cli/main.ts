@@ -34,7 +34,16 @@ function topLevelHelp(): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** bin/git-tuf started node without NODE_EXTRA_CA_CERTS: every program git tuf runs gets it back. */
+function restoreExtraCaCerts(): void {
+  const saved = process.env.GIT_TUF_EXTRA_CA_CERTS;
+  if (saved === undefined) return;
+  process.env.NODE_EXTRA_CA_CERTS = saved;
+  delete process.env.GIT_TUF_EXTRA_CA_CERTS;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  restoreExtraCaCerts();
   const debug = argv.includes('--debug');
   try {
     const [name, ...rest] = argv;

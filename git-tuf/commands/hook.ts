@@ -35,16 +35,7 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** The shim started node without NODE_EXTRA_CA_CERTS (see hooks/pre-push): git and the kept hook get it back. */
-function restoreExtraCaCerts(): void {
-  const saved = process.env.GIT_TUF_EXTRA_CA_CERTS;
-  if (saved === undefined) return;
-  process.env.NODE_EXTRA_CA_CERTS = saved;
-  delete process.env.GIT_TUF_EXTRA_CA_CERTS;
-}
-
 export async function run(args: ParsedArgs): Promise<number> {
-  restoreExtraCaCerts();
   const [hook, ...hookArgs] = args.positionals as [string, ...string[]];
   if (hook !== 'pre-push' && hook !== 'post-merge') {
     throw new GitTufError('usage', `git tuf has no ${hook} hook`, { hint: 'use pre-push or post-merge' });

@@ -188,6 +188,8 @@ function prepareObject(object: Record<string, unknown>, dialect: Dialect): unkno
   let indexLike = false;
   let manual = false;
   let previous: string | undefined;
+  // Until a key holds a surrogate, the native `<` (UTF-16 order) is code-point order.
+  let surrogates = false;
   let count = 0;
   // Collected only once the object turns out to need a copy or a Manual node.
   let keys: string[] | undefined;
@@ -195,14 +197,16 @@ function prepareObject(object: Record<string, unknown>, dialect: Dialect): unkno
   // for-in is the fastest walk over keys and values; prepareForStringify made sure it sees only
   // own keys, in Object.keys order.
   for (const key in object) {
-    if (ordered && previous !== undefined && compareCodePoints(previous, key) > 0) ordered = false;
+    if (CONTROL_OR_SURROGATE.test(key)) {
+      if (SURROGATE.test(key)) surrogates = true;
+      if (dialect.raw && LONE_SURROGATE.test(key)) throw new Unencodable(UNPAIRED_IN_KEY);
+      if (dialect.raw && CONTROL.test(key)) manual = true;
+    }
+    // Keys are distinct: out of order means the previous one sorts after this one.
+    if (ordered && previous !== undefined && (surrogates ? compareCodePoints(previous, key) > 0 : previous > key)) ordered = false;
     previous = key;
     const first = key.charCodeAt(0);
     if (first >= 0x30 && first <= 0x39 && INDEX_LIKE.test(key)) indexLike = true;
-    if (dialect.raw && CONTROL_OR_SURROGATE.test(key)) {
-      if (LONE_SURROGATE.test(key)) throw new Unencodable(UNPAIRED_IN_KEY);
-      if (CONTROL.test(key)) manual = true;
-    }
     const child = object[key];
     let prepared: unknown;
     try {

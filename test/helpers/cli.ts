@@ -14,7 +14,7 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 const binDir = tempDir('git-tuf-bin');
 /** The `git-tuf` link that git finds on PATH in tests. */
 export const binPath = path.join(binDir, 'git-tuf');
-symlinkSync(path.join(projectRoot, 'bin', 'git-tuf.js'), binPath);
+symlinkSync(path.join(projectRoot, 'bin', 'git-tuf'), binPath);
 
 export interface CliResult {
   code: number;
