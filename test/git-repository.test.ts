@@ -175,20 +175,52 @@ for (const format of formats) {
     git(dir, 'checkout', '-q', '--detach', 'main');
     assert.is(await repo.currentBranch(), null);
 
+    git(dir, 'config', 'git-tuf.value', 'with spaces ✓');
     assert.is(await repo.config('user.name'), 'Test User');
     assert.is(await repo.config('no.such-key'), null);
     assert.is(await repo.config('nosection'), null);
-    git(dir, 'config', 'git-tuf.value', 'with spaces ✓');
     assert.is(await repo.config('git-tuf.value'), 'with spaces ✓');
 
     assert.equal(await repo.remotes(), []);
     git(dir, 'remote', 'add', 'origin', 'https://example.com/a.git');
     git(dir, 'remote', 'add', 'upstream', '/tmp/nowhere');
-    assert.equal(await repo.remotes(), [], 'read once per GitRepository: git tuf adds no remotes while it runs');
+    git(dir, 'config', 'git-tuf.value', 'changed');
+    assert.equal(await repo.remotes(), [], 'read once per GitRepository: git tuf changes no configuration while it runs');
+    assert.is(await repo.config('git-tuf.value'), 'with spaces ✓');
     repo.close();
     const reopened = await GitRepository.open(dir);
     assert.equal((await reopened.remotes()).sort(), ['origin', 'upstream']);
+    assert.is(await reopened.config('git-tuf.value'), 'changed');
     reopened.close();
+  });
+
+  test(`[${format}] prepare(): open, HEAD and configuration asked early, each answer used once`, async () => {
+    const dir = initRepo(tempDir('git-tuf-prepare'), { objectFormat: format });
+    const first = commitFiles(dir, { a: '1' }, 'first');
+    git(dir, 'config', 'git-tuf.value', 'early');
+    GitRepository.prepare(path.join(dir, 'sub', '..'), { head: true });
+    const repo = await GitRepository.open(dir);
+    assert.is(repo.workTree, realpathSync(dir));
+    assert.is(await repo.config('git-tuf.value'), 'early');
+    assert.equal(await repo.head(), { branch: 'main', commit: first });
+    // HEAD is asked again from the second time on.
+    git(dir, 'checkout', '-q', '-b', 'other');
+    assert.equal(await repo.head(), { branch: 'other', commit: first });
+    repo.close();
+    git(dir, 'config', 'git-tuf.value', 'late');
+    // Taken once: the next open asks again.
+    const again = await GitRepository.open(dir);
+    assert.is(await again.config('git-tuf.value'), 'late');
+    again.close();
+    // Prepared for another directory: not used.
+    GitRepository.prepare(tempDir('git-tuf-elsewhere'), { head: false });
+    const other = await GitRepository.open(dir);
+    assert.equal(await other.head(), { branch: 'other', commit: first });
+    other.close();
+    // Outside a repository the prepared answer gives open()'s own error.
+    const outside = tempDir('git-tuf-outside');
+    GitRepository.prepare(outside, { head: true });
+    await rejects(GitRepository.open(outside), 'not-a-repo');
   });
 
   test(`[${format}] open() finds the top from subdirectories, bare repositories and worktrees`, async () => {
@@ -279,7 +311,7 @@ for (const format of formats) {
 
   test(`[${format}] head, refCommits and readConfig agree with the one-call-per-question methods`, async () => {
     const dir = initRepo(tempDir('git-tuf-head'), { objectFormat: format });
-    const repo = await GitRepository.open(dir);
+    let repo = await GitRepository.open(dir);
     assert.is(repo.objectFormat, format);
     assert.is(repo.oidLength, oidLength[format]);
     assert.equal(await repo.head(), { branch: 'main', commit: null }, 'before the first commit');
@@ -327,6 +359,9 @@ for (const format of formats) {
     git(dir, 'config', 'Section.SubSection.Key', 'first');
     git(dir, 'config', '--add', 'section.SubSection.key', 'second ✓\nwith a newline');
     git(dir, 'config', 'git-tuf.value', 'with spaces');
+    repo.close();
+    // Configuration is read once per GitRepository.
+    repo = await GitRepository.open(dir);
     const config = await repo.readConfig();
     assert.equal(config.remotes(), await repo.remotes());
     assert.equal(config.remotes(), ['origin', 'up.stream']);
@@ -341,8 +376,11 @@ for (const format of formats) {
     assert.is(config.get('nosection'), null);
     git(dir, 'config', '--unset', 'tuf.pull-remote');
     assert.is(config.get('tuf.pull-remote'), 'up.stream', 'a snapshot');
-    assert.is((await repo.readConfig()).get('tuf.pull-remote'), null);
+    assert.is((await repo.readConfig()).get('tuf.pull-remote'), 'up.stream', 'read once');
     repo.close();
+    const reopened = await GitRepository.open(dir);
+    assert.is((await reopened.readConfig()).get('tuf.pull-remote'), null);
+    reopened.close();
   });
 
   test(`[${format}] streamBlobs: a large request is split over several git processes, each slice in order`, async () => {

@@ -24,6 +24,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   ci: { summary: 'write the CI pipeline (GitHub Actions, GitLab CI) into the repository', load: () => import('../commands/ci.js') },
 };
 
+/** Commands that read HEAD first (the current branch or commit). */
+const READS_HEAD = new Set(['status', 'update']);
+
+async function prepareRepository(command: string): Promise<void> {
+  const { GitRepository } = await import('../git/repository.js');
+  GitRepository.prepare(process.cwd(), { head: READS_HEAD.has(command) });
+}
+
 /** Exit code when a command cannot run at all (DESIGN.md: status exits 3). */
 const CANNOT_RUN = 3;
 
@@ -52,13 +60,16 @@ export async function main(argv: string[]): Promise<number> {
       return name === undefined ? CANNOT_RUN : 0;
     }
     if (name === '--version' || name === '-V') {
-      const { createRequire } = await import('node:module');
-      process.stdout.write(`git-tuf ${(createRequire(import.meta.url)('../../../package.json') as { version: string }).version}\n`);
+      const [{ readFileSync }, { PACKAGE_JSON }] = await Promise.all([import('node:fs'), import('../package-files.js')]);
+      process.stdout.write(`git-tuf ${(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version}\n`);
       return 0;
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!command) throw new GitTufError('usage', `unknown command "${name}"`, { hint: 'see git tuf -h' });
+    // Its first git calls run while node loads the command's modules.
+    const prepared = rest.includes('-h') || rest.includes('--help') ? null : prepareRepository(name);
     const module = await command.load();
+    await prepared;
     const args = parseArgs(module.spec, rest);
     if (args.options.has('help')) {
       process.stdout.write(commandHelp(module.spec));

@@ -25,6 +25,27 @@ export type ObjectFormat = 'sha1' | 'sha256';
 
 const NOT_A_REPO_HINT = 'run git tuf inside a clone of the TUF repository';
 
+// One call in the usual case; --show-toplevel fails (after printing the rest) outside a work tree.
+const OPEN_ARGS = ['rev-parse', '--is-inside-work-tree', '--git-common-dir', '--show-object-format', '--show-toplevel'];
+const HEAD_ARGS = ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'];
+const CONFIG_ARGS = ['config', '--list', '-z'];
+
+/** The first git calls of a command, started by GitRepository.prepare; each answer is used once. */
+interface EarlyCalls {
+  dir: string;
+  open: Promise<GitResult>;
+  head: Promise<GitResult> | undefined;
+  config: Promise<GitResult>;
+}
+
+let early: EarlyCalls | null = null;
+
+function started(args: string[], dir: string): Promise<GitResult> {
+  const call = runGit(args, { cwd: dir });
+  call.catch(() => {}); // whoever takes it awaits it; until then a failure must not go unhandled
+  return call;
+}
+
 export class GitRepository {
   /** The top of the work tree; the git directory itself for a bare repository. */
   readonly root: string;
@@ -35,15 +56,31 @@ export class GitRepository {
   /** The object format: object ids are 40 (sha1) or 64 (sha256) hex digits. */
   readonly objectFormat: ObjectFormat;
   readonly #catFile: CatFile;
-  readonly #configValues = new Map<string, Promise<string | null>>();
-  #remotes: Promise<string[]> | undefined;
+  #config: Promise<GitConfig> | undefined;
+  /** HEAD as read when the command started (GitRepository.prepare), for the first head() only. */
+  #startHead: Promise<GitResult> | undefined;
 
-  private constructor(root: string, commonDir: string, objectFormat: ObjectFormat, workTree: string | null) {
+  private constructor(root: string, commonDir: string, objectFormat: ObjectFormat, workTree: string | null, calls: EarlyCalls | null) {
     this.root = root;
     this.workTree = workTree;
     this.commonDir = commonDir;
     this.objectFormat = objectFormat;
     this.#catFile = new CatFile(root);
+    if (calls) {
+      this.#startHead = calls.head;
+      this.#config = calls.config.then((result) => parseConfig(result));
+      this.#config.catch(() => {}); // awaited by whoever reads configuration
+    }
+  }
+
+  /**
+   * Starts the git calls a command in `cwd` begins with (finding the repository, its
+   * configuration and, with `head`, HEAD) while node is still loading the command's modules.
+   * The next open(cwd) takes them; each answer is used once, as if asked then.
+   */
+  static prepare(cwd: string, options: { head: boolean }): void {
+    const dir = path.resolve(cwd);
+    early = { dir, open: started(OPEN_ARGS, dir), head: options.head ? started(HEAD_ARGS, dir) : undefined, config: started(CONFIG_ARGS, dir) };
   }
 
   /** Hex digits in an object id of this repository. */
@@ -56,11 +93,11 @@ export class GitRepository {
     const dir = path.resolve(cwd);
     const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (!isDir) throw new GitTufError('not-a-repo', `not a git repository: ${cwd}`, { hint: NOT_A_REPO_HINT });
-    // One call in the usual case; --show-toplevel fails (after printing the rest) outside a work tree.
-    const args = ['rev-parse', '--is-inside-work-tree', '--git-common-dir', '--show-object-format', '--show-toplevel'];
-    let result = await runGit(args, { cwd: dir });
+    const calls = early?.dir === dir ? early : null;
+    early = null;
+    let result = await (calls?.open ?? runGit(OPEN_ARGS, { cwd: dir }));
     if (result.code !== 0 && result.stdout.toString('utf8').startsWith('false\n')) {
-      result = await runGit(args.slice(0, -1), { cwd: dir });
+      result = await runGit(OPEN_ARGS.slice(0, -1), { cwd: dir });
     }
     if (result.code !== 0) {
       if (/not a git repository/i.test(result.stderr)) {
@@ -76,7 +113,7 @@ export class GitRepository {
     // git prints relative paths relative to the physical working directory.
     const commonDir = path.isAbsolute(commonDirOut) ? commonDirOut : path.resolve(await realpath(dir), commonDirOut);
     const workTree = inWorkTree === 'true' && topLevel ? topLevel : null;
-    return new GitRepository(workTree ?? commonDir, commonDir, objectFormat, workTree);
+    return new GitRepository(workTree ?? commonDir, commonDir, objectFormat, workTree, calls);
   }
 
   /** Runs git in this repository; the caller interprets the exit code. */
@@ -112,8 +149,10 @@ export class GitRepository {
 
   /** HEAD in one git call: the checked-out branch (short name; null when detached) and its commit (null before the first commit). */
   async head(): Promise<{ branch: string | null; commit: string | null }> {
-    const args = ['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'];
-    const result = await this.run(args);
+    const args = HEAD_ARGS;
+    const startHead = this.#startHead;
+    this.#startHead = undefined;
+    const result = await (startHead ?? this.run(args));
     if (result.code !== 0) return { branch: await this.currentBranch(), commit: null }; // unborn, or an error currentBranch reports
     const [commit, ref] = result.stdout.toString('utf8').split('\n');
     if (commit === undefined || ref === undefined || commit.length !== this.oidLength) throw gitError(args, result);
@@ -177,40 +216,23 @@ export class GitRepository {
     return shortBranch(result.stdout.toString('utf8').trim());
   }
 
+  /** A configuration value (the last one if set several times; '' when set without one); null when unset. */
+  async config(key: string): Promise<string | null> {
+    return (await this.readConfig()).get(key);
+  }
+
+  /** The remotes' names (as `git remote`). */
+  async remotes(): Promise<string[]> {
+    return (await this.readConfig()).remotes();
+  }
+
   /**
-   * A configuration value (the last one if set several times); null when unset. Read once per
-   * key: git tuf never changes configuration while it runs.
+   * The whole configuration, read once in one git call (git tuf never changes configuration
+   * while it runs).
    */
-  config(key: string): Promise<string | null> {
-    let value = this.#configValues.get(key);
-    if (value === undefined) {
-      value = this.#readConfigValue(key);
-      this.#configValues.set(key, value);
-    }
-    return value;
-  }
-
-  async #readConfigValue(key: string): Promise<string | null> {
-    const args = ['config', '--get', '--end-of-options', key];
-    const result = await this.run(args);
-    if (result.code === 1) return null;
-    if (result.code !== 0) throw gitError(args, result);
-    const text = result.stdout.toString('utf8');
-    return text.endsWith('\n') ? text.slice(0, -1) : text;
-  }
-
-  /** The remotes' names, read once (git tuf adds none while it runs). */
-  remotes(): Promise<string[]> {
-    this.#remotes ??= this.output(['remote']).then((text) => (text === '' ? [] : text.split('\n')));
-    return this.#remotes;
-  }
-
-  /** The whole configuration in one git call, for several lookups (see GitConfig). */
-  async readConfig(): Promise<GitConfig> {
-    const args = ['config', '--list', '-z'];
-    const result = await this.run(args);
-    if (result.code !== 0) throw gitError(args, result);
-    return GitConfig.parse(result.stdout);
+  readConfig(): Promise<GitConfig> {
+    this.#config ??= this.run(CONFIG_ARGS).then((result) => parseConfig(result));
+    return this.#config;
   }
 
   /**
@@ -317,6 +339,11 @@ export class GitRepository {
   close(): void {
     this.#catFile.close();
   }
+}
+
+function parseConfig(result: GitResult): GitConfig {
+  if (result.code !== 0) throw gitError(CONFIG_ARGS, result);
+  return GitConfig.parse(result.stdout);
 }
 
 /** Blob reads of one request are split over up to this many `git cat-file` processes… */

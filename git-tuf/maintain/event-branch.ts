@@ -94,15 +94,13 @@ async function eventBase(git: GitRepository, branch: string, remote: string | nu
 }
 
 export async function editEvent(git: GitRepository, name: string, options: EventEditOptions, edit: (context: EditContext) => Promise<EditPlan>): Promise<EventEditResult> {
-  await checkEventName(git, name);
   const branch = `${EVENT_PREFIX}${name}`;
-  const remotes = await git.remotes();
+  const [remotes] = await Promise.all([git.remotes(), checkEventName(git, name)]);
   const remote = options.fetched ? await pullRemote(git, remotes) : await fetchPullRemote(git);
   if (options.push && !remote) throw new GitTufError('usage', `--push needs a remote to push ${branch} to`, { hint: 'add one (git remote add origin <url>) or set git config tuf.pull-remote' });
   const digests = new BlobDigests(git);
   for (let attempt = 0; ; attempt++) {
-    const found = await eventBase(git, branch, remote);
-    const main = await mainRef(git, remotes);
+    const [found, main] = await Promise.all([eventBase(git, branch, remote), mainRef(git, remotes)]);
     if (found.exists && options.mustBeNew) {
       throw new GitTufError('usage', `the event ${branch} exists already`, { hint: `choose another name, or change it with git tuf delegate ${name} …` });
     }

@@ -29,7 +29,7 @@ export interface UpdateResult extends EventEditResult {
 export async function eventFromArguments(git: GitRepository, text: string | undefined): Promise<string> {
   const remotes = await git.remotes();
   if (text !== undefined) return normaliseEventName(text, remotes);
-  const branch = await git.currentBranch();
+  const { branch } = await git.head();
   const name = branch ? eventName(branch, remotes) : null;
   if (name === null) throw new GitTufError('usage', `the current branch${branch ? ` (${branch})` : ''} is not a signing event`, { hint: 'name the event (git tuf update sign/NAME) or switch to its branch' });
   return name;
