@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The node entry point, which the `git-tuf` shim beside it starts (git finds `git-tuf` on PATH).
-// The code is compiled to dist/ by `npm run build`.
-import { main } from '../dist/git-tuf/cli/main.js';
+// `npm run build` compiles the code to dist/ and bundles the program into dist/cli/.
+import { main } from '../dist/cli/main.js';
 
 process.exitCode = await main(process.argv.slice(2));
