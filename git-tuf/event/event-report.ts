@@ -7,7 +7,7 @@ import type { ChangedFile, GitRepository } from '../git/repository.js';
 import { artifactCountAfter } from '../repo/artifact-match.js';
 import { changedArtifacts, type ArtifactScope } from '../repo/artifacts.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from '../repo/report.js';
-import { digestArtifacts, openState, TARGETS_DIR, withArtifacts, type RepositoryState } from '../repo/state.js';
+import { digestArtifacts, openState, readMetadata, TARGETS_DIR, withArtifacts, type RepositoryState } from '../repo/state.js';
 import { formatExpires } from '../tuf/expires.js';
 import { checkEvent } from './check-event.js';
 
@@ -27,14 +27,18 @@ export interface EventLocation {
   ref: string;
   commit: string;
   knownGoodCommit: string;
+  /** The work tree when it has `commit` checked out (its files are then read there; see OpenOptions.workTree). */
+  workTree?: string;
 }
 
 export async function loadEvent(git: GitRepository, where: EventLocation, at: Date, digests = new BlobDigests(git)): Promise<LoadedEvent> {
   const changing = git.changedFiles(where.knownGoodCommit, where.commit, TARGETS_DIR);
   changing.catch(() => {}); // awaited below
-  // Metadata first: which artifacts need a look depends on what the event changes in it.
-  const metadata = (await openState(git, where.commit, { metadataOnly: true })).state;
-  const knownGood = (await openState(git, where.knownGoodCommit, { reuse: metadata, metadataOnly: true })).state;
+  // Metadata first: which artifacts need a look depends on what the event changes in it. Both
+  // commits' files are asked for at once; known good's are read while the event's are parsed.
+  const [eventRead, knownGoodRead] = await readMetadata(git, [where.commit, where.knownGoodCommit], [where.workTree]);
+  const metadata = (await openState(git, where.commit, { metadataOnly: true, metadataRead: eventRead })).state;
+  const knownGood = (await openState(git, where.knownGoodCommit, { reuse: metadata, metadataOnly: true, metadataRead: knownGoodRead })).state;
   const files = await changing;
   const scope = changedArtifacts(metadata, knownGood, files);
   // Only what the event changed needs listing, hashing and matching; known good is main's to verify.

@@ -2,7 +2,6 @@
 // thread (hash-worker.ts) that keeps git's pipes drained while this thread checks metadata.
 import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { GitTufError, type ErrorCode } from '../errors.js';
 import type { ObjectReceiver } from './cat-file.js';
 
@@ -62,7 +61,9 @@ export async function hashBlobsInWorker(root: string, oids: readonly string[], h
 const MAX_THREADS = 4;
 const MIN_BLOBS_PER_THREAD = 10000;
 
-function inWorker(root: string, oids: readonly string[], files: readonly (string | null)[] | null): Promise<{ lengths: Float64Array; digests: Uint8Array }> {
+async function inWorker(root: string, oids: readonly string[], files: readonly (string | null)[] | null): Promise<{ lengths: Float64Array; digests: Uint8Array }> {
+  // Loaded only here: most runs hash too little to start a thread.
+  const { Worker } = await import('node:worker_threads');
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: { root, oids, files } });
     worker.once('message', (reply: WorkerReply) => {

@@ -147,6 +147,32 @@ export interface OpenOptions {
    * have the committed bytes (git's id of them proves it) instead of unpacking them.
    */
   workTree?: string;
+  /** metadata/ already listed and its blobs asked for (metadataOnly): see readMetadata. */
+  metadataRead?: MetadataRead;
+}
+
+/** A commit's metadata/ listing and the bytes of its blobs (by blob id), read ahead. */
+export interface MetadataRead {
+  entries: TreeEntry[];
+  blobs: Promise<Map<string, Buffer>>;
+}
+
+/**
+ * Lists metadata/ at several commits at once and asks for all their blobs in one go, so that
+ * the reads of one overlap the parsing of another. A blob at the same path in an earlier
+ * commit of the list is read once (openState with `reuse` takes the parsed file from there).
+ * `workTrees[i]`: the work tree when commit i is checked out there (see OpenOptions.workTree).
+ */
+export async function readMetadata(git: GitRepository, commits: readonly string[], workTrees: readonly (string | undefined)[] = []): Promise<MetadataRead[]> {
+  const listings = await Promise.all(commits.map((commit) => git.listTree(commit, METADATA_DIR)));
+  const seen = new Set<string>();
+  return listings.map((entries, index) => {
+    const toRead = entries.filter((entry) => entry.type === 'blob' && !seen.has(`${entry.path}\0${entry.oid}`));
+    for (const entry of toRead) seen.add(`${entry.path}\0${entry.oid}`);
+    const blobs = readAll(git, toRead, workTrees[index]);
+    blobs.catch(() => {}); // awaited by openState; an error meanwhile must not go unhandled
+    return { entries, blobs };
+  });
 }
 
 /**
@@ -159,7 +185,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   const [metadataEntries, targetEntries] = scoped
     ? [scoped.metadataEntries, scoped.files]
     : options.metadataOnly
-      ? [await git.listTree(commit, METADATA_DIR), []]
+      ? [options.metadataRead?.entries ?? (await git.listTree(commit, METADATA_DIR)), []]
       : ((await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]]);
   const artifacts = new Map<string, Artifact>();
   for (const entry of targetEntries) artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
@@ -168,7 +194,8 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   const known = parsedByOid(reuse);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
   const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));
-  const contents = scoped ? await scoped.metadataBlobs : await readAll(git, toRead, options.workTree);
+  const preRead = scoped?.metadataBlobs ?? (options.metadataOnly ? options.metadataRead?.blobs : undefined);
+  const contents = preRead ? await preRead : await readAll(git, toRead, options.workTree);
 
   const state: RepositoryState = {
     commit,
