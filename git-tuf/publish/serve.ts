@@ -71,7 +71,7 @@ function runServer(dir: string): void {
 if (!isMainThread && (workerData as { serve?: string } | null)?.serve) runServer((workerData as { serve: string }).serve);
 
 export async function serveDirectory(dir: string): Promise<LocalServer> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { serve: dir } });
+  const worker = new Worker(new URL('./serve.js', import.meta.url), { workerData: { serve: dir } });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);

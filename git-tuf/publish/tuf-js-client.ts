@@ -67,7 +67,7 @@ if (!isMainThread && (workerData as { tufJsClient?: ClientJob } | null)?.tufJsCl
 
 /** Runs the client in a worker thread; it rejects with an Error carrying tuf-js's message. */
 export function runTufJsInThread(job: ClientJob): { done: Promise<number>; stop: () => Promise<void> } {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { tufJsClient: job } });
+  const worker = new Worker(new URL('./tuf-js-client.js', import.meta.url), { workerData: { tufJsClient: job } });
   const done = new Promise<number>((resolve, reject) => {
     worker.once('message', (result: ThreadResult) => ('error' in result ? reject(new Error(result.error)) : resolve(result.downloaded)));
     worker.once('error', reject);
