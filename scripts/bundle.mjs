@@ -3,8 +3,9 @@
 //                           a V8 code cache: node then neither loads dozens of ES modules nor
 //                           parses and compiles most of the code again on every run (together
 //                           about 25 ms of each command's start-up);
-//   dist/cli/hash-worker.js, serve.js, tuf-js-client.js: what runs in worker threads (hashing,
-//                           publish's local server and its tuf-js clients).
+//   dist/cli/hash-worker.js, signed-payloads-thread.js, serve.js, tuf-js-client.js: what runs in
+//                           worker threads (hashing, reading off signed bytes, publish's local
+//                           server and its tuf-js clients).
 // Packages in node_modules stay requires, loaded only when a command needs them. Tests and
 // scripts import dist/git-tuf directly.
 import { build } from 'esbuild';
@@ -35,7 +36,7 @@ await Promise.all([
   // import.meta.url) finds them beside it, here as in dist/git-tuf).
   build({
     ...common,
-    entryPoints: ['git/hash-worker.js', 'publish/serve.js', 'publish/tuf-js-client.js'].map((file) => path.join(compiled, file)),
+    entryPoints: ['git/hash-worker.js', 'repo/signed-payloads-thread.js', 'publish/serve.js', 'publish/tuf-js-client.js'].map((file) => path.join(compiled, file)),
     outdir: out,
     entryNames: '[name]',
     format: 'esm',

@@ -8,6 +8,7 @@ import type { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository, TreeEntry } from '../git/repository.js';
 import { parseJson } from '../tuf/json.js';
 import { delegationTree } from '../tuf/delegation.js';
+import { signedPayloadsInThread } from './signed-payloads.js';
 import { parseMetadata, targetPathProblem, type Metadata, type RoleType, type SignedByType, type TargetsSigned } from '../tuf/metadata.js';
 
 export const METADATA_DIR = 'metadata';
@@ -75,6 +76,15 @@ export interface ScopedLoad {
 /** The state of a commit without metadata or targets (or of no commit: a new history). */
 export function emptyState(): RepositoryState {
   return { commit: '', root: undefined, rootHistory: new Map(), roles: new Map(), strayFiles: [], invites: new Map(), artifacts: new Map(), artifactCount: 0 };
+}
+
+/** `root_history/<N>.root.json`, under metadata/; N is group 1. */
+const ROOT_HISTORY_FILE = /^root_history\/([1-9]\d{0,8})\.root\.json$/;
+
+/** The metadata type of the file at `path` under metadata/ (null: no role file). */
+function metadataType(path: string): RoleType | null {
+  if (path === 'root.json' || ROOT_HISTORY_FILE.test(path)) return 'root';
+  return !path.includes('/') && path.endsWith('.json') ? roleTypeOf(path.slice(0, -'.json'.length)) : null;
 }
 
 function roleTypeOf(name: string): RoleType {
@@ -208,11 +218,18 @@ export async function openState(git: GitRepository, commit: string, options: Ope
     artifactCount: options.metadataOnly ? -1 : targetEntries.length,
     ...(scoped ? { scope: scoped.paths } : options.metadataOnly ? { scope: new Set<string>() } : {}),
   };
+  // Large files new to the fact memo have their signed bytes read off on another thread meanwhile.
+  const payloads = signedPayloadsInThread(
+    blobs.flatMap((entry) => {
+      const type = metadataType(entry.path);
+      return type && !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`) ? [{ bytes: contents.get(entry.oid)!, type, blobId: entry.oid }] : [];
+    }),
+  );
   for (const entry of blobs) {
     const file = `${METADATA_DIR}/${entry.path}`;
     const parse = <T extends RoleType>(type: T): MetadataFile<T> =>
       (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type, scoped?.paths);
-    const history = /^root_history\/([1-9]\d{0,8})\.root\.json$/.exec(entry.path);
+    const history = ROOT_HISTORY_FILE.exec(entry.path);
     if (entry.mode === '120000') state.strayFiles.push(file);
     else if (entry.path === 'root.json') state.root = parse('root');
     else if (history) state.rootHistory.set(Number(history[1]), parse('root'));
@@ -231,6 +248,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   for (const entry of metadataEntries) if (entry.type !== 'blob') state.strayFiles.push(`${METADATA_DIR}/${entry.path}`);
 
   if (scoped) state.artifactCount = await scoped.count(listedTargets(state));
+  await payloads;
   return { state, digested };
 }
 
@@ -290,7 +308,7 @@ export function withMetadataChanges(state: RepositoryState, changes: readonly { 
   for (const change of changes) {
     if (!change.path.startsWith(`${METADATA_DIR}/`)) continue;
     const name = change.path.slice(METADATA_DIR.length + 1);
-    const history = /^root_history\/([1-9]\d{0,8})\.root\.json$/.exec(name);
+    const history = ROOT_HISTORY_FILE.exec(name);
     const parse = <T extends RoleType>(type: T): MetadataFile<T> => parseFile(change.path, `uncommitted:${change.path}`, change.content!, type);
     if (name === EVENT_STATE_FILE) next.invites = change.content ? parseInvites(change.content, change.path) : new Map();
     else if (name === 'root.json') next.root = change.content ? parse('root') : undefined;

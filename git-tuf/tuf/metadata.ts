@@ -200,13 +200,22 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+function wellFormedFact(type: RoleType, blobId: string): string {
+  return `well-formed\0${type}\0${blobId}`;
+}
+
+/** Whether the file with blob id `blobId` is known (tuf/memo.ts) to be well-formed metadata of this type. */
+export function knownWellFormed(type: RoleType, blobId: string): boolean {
+  return knownFact(wellFormedFact(type, blobId));
+}
+
 /**
  * Parses and checks one metadata file. `expectedType` is the type its file name implies; a file
  * holding another type is an error (a targets file renamed to snapshot.json must not pass).
  */
 export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, expectedType: K, blobId?: string, onlyTargets?: ReadonlySet<string>): Metadata<SignedByType[K]> {
   // These exact bytes passed every check below on an earlier run (tuf/memo.ts): only parse them.
-  const fact = blobId === undefined ? null : `well-formed\0${expectedType}\0${blobId}`;
+  const fact = blobId === undefined ? null : wellFormedFact(expectedType, blobId);
   if (fact !== null && knownFact(fact)) {
     // A caller that needs only some target entries of a large targets file gets only those.
     const skimmed = expectedType === 'targets' && onlyTargets !== undefined ? skimTargets(bytes.toString('utf8'), onlyTargets) : null;
