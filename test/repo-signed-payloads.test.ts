@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { signedPayloadsInThread } from '../git-tuf/repo/signed-payloads.js';
+import { startSignedPayloads } from '../git-tuf/repo/signed-payloads.js';
 import { canonicalJson } from '../git-tuf/tuf/canonical.js';
 import { formatMetadata } from '../git-tuf/tuf/json.js';
 import { parseMetadata } from '../git-tuf/tuf/metadata.js';
@@ -24,7 +24,7 @@ function largeTargets(version: number): { bytes: Buffer; signed: Record<string, 
 test('the thread reads off exactly the canonical bytes of each large file', async () => {
   const files = [largeTargets(1), largeTargets(2)];
   const metadata = files.map(({ bytes }, index) => parseMetadata(bytes, 'metadata/targets.json', 'targets', `blob-${index}`));
-  await signedPayloadsInThread(metadata.map((file) => ({ bytes: file.bytes, type: 'targets', blobId: file.blobId! })));
+  await (await startSignedPayloads(metadata.map((file) => ({ bytes: file.bytes, type: 'targets', blobId: file.blobId! })))).done;
   files.forEach(({ signed }, index) => assert.ok(signedPayload(metadata[index]!)().equals(canonicalJson(signed)), `file ${index}`));
 });
 
@@ -33,7 +33,7 @@ test('a large file that is not canonical but for whitespace is encoded from its 
   // Keys out of order: reading off the text cannot give canonical bytes.
   const text = JSON.stringify({ signed: { version: 3, ...signed }, signatures: [] }, null, 1);
   const file = parseMetadata(Buffer.from(text), 'metadata/targets.json', 'targets', 'blob-unsorted');
-  await signedPayloadsInThread([{ bytes: file.bytes, type: 'targets', blobId: 'blob-unsorted' }]);
+  await (await startSignedPayloads([{ bytes: file.bytes, type: 'targets', blobId: 'blob-unsorted' }])).done;
   assert.ok(signedPayload(file)().equals(canonicalJson(signed)));
 });
 

@@ -14,7 +14,8 @@ import { Draft, type DraftResult } from '../edit/draft.js';
 import { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository } from '../git/repository.js';
 import { advanceBranch, fetchRemote, pushBranch, writeCommit, type FileChange } from '../git/write.js';
-import { emptyState, loadState, openState, type RepositoryState } from '../repo/state.js';
+import { scopedLoad } from '../repo/artifact-match.js';
+import { emptyState, openState, type RepositoryState } from '../repo/state.js';
 import { EVENT_PREFIX, mainRef, pullRemote } from '../status.js';
 
 const PUSH_ATTEMPTS = 5;
@@ -55,6 +56,12 @@ export interface EventEditOptions {
   at: Date;
   /** Remote refs were fetched already by the caller. */
   fetched?: boolean;
+  /**
+   * The edit looks only at the artifacts changed since a commit whose artifacts matched the same
+   * targets metadata (artifact-match.ts), when there is one: only those are listed (the state's
+   * `scope`). Its metadata is read in full all the same.
+   */
+  changedArtifactsOnly?: boolean;
 }
 
 /** Refuses event names git would not take as a branch `sign/NAME`. */
@@ -109,7 +116,8 @@ export async function editEvent(git: GitRepository, name: string, options: Event
     }
     const base = found.exists ? found.base : (main?.commit ?? null);
     const knownGoodCommit = base && main ? await git.mergeBase(base, main.commit) : null;
-    const event = base ? await loadState(git, base) : emptyState();
+    const scoped = base && options.changedArtifactsOnly ? await scopedLoad(git, base) : undefined;
+    const event = base ? (await openState(git, base, { scoped, wholeMetadata: true })).state : emptyState();
     // Edits look at known good's metadata (versions, root keys), never at its artifacts.
     const knownGood = knownGoodCommit ? (await openState(git, knownGoodCommit, { reuse: event, metadataOnly: true })).state : emptyState();
     const plan = await edit({ git, event, knownGood, digests, base });

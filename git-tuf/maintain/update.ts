@@ -38,10 +38,11 @@ export async function eventFromArguments(git: GitRepository, text: string | unde
 export async function updateEvent(git: GitRepository, options: UpdateOptions): Promise<UpdateResult> {
   const name = await eventFromArguments(git, options.event);
   let artifacts: TargetsSync = { added: [], modified: [], removed: [], removedRoles: [] };
-  const result = await editEvent(git, name, { create: false, push: options.push, at: options.at }, async (context) => {
-    // Only files changed since a commit whose artifacts matched the same metadata can need an
-    // update (--custom names paths outside those, so then every path is synced).
-    const scope = (options.custom && options.custom.size > 0) || !context.base ? undefined : await artifactsToMatch(git, context.event, matchCandidates(git, context.base));
+  // Only files changed since a commit whose artifacts matched the same metadata can need an
+  // update (--custom names paths outside those, so then every path is synced).
+  const everyPath = options.custom !== undefined && options.custom.size > 0;
+  const result = await editEvent(git, name, { create: false, push: options.push, at: options.at, changedArtifactsOnly: !everyPath }, async (context) => {
+    const scope = everyPath || !context.base ? undefined : (context.event.scope ?? (await artifactsToMatch(git, context.event, matchCandidates(git, context.base))));
     await digestArtifacts(context.event, context.digests, scope);
     const draft = new Draft(context.event, context.knownGood);
     if (!draft.has('root') || !draft.has('targets')) {

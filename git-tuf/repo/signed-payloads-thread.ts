@@ -1,4 +1,4 @@
-// The thread of signedPayloadsInThread (signed-payloads.ts): canonicalSignedFromText of each file.
+// The thread of startSignedPayloads (signed-payloads.ts): canonicalSignedFromText of each file.
 import { parentPort, workerData } from 'node:worker_threads';
 import { canonicalSignedFromText } from '../tuf/canonical-text.js';
 import type { PayloadJob, PayloadReply } from './signed-payloads.js';

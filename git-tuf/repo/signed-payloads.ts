@@ -4,6 +4,7 @@
  * thread runs canonicalSignedFromText on the same bytes and verify.ts takes its answer as its
  * own; when the thread fails or finds the text not canonical, the check works them out itself.
  */
+import type { Worker } from 'node:worker_threads';
 import { knownWellFormed, type RoleType } from '../tuf/metadata.js';
 import { provideSignedPayload, READ_OFF_FROM } from '../tuf/verify.js';
 
@@ -23,24 +24,32 @@ export interface MetadataBlob {
 
 /**
  * Starts the thread for the files among `files` of at least READ_OFF_FROM bytes that no earlier
- * run found well-formed (those were verified then, and their signatures are known facts);
- * resolves once their payloads are given to the checks. Never rejects.
+ * run found well-formed (those were verified then, and their signatures are known facts). It is
+ * running once this resolves; `done` resolves once their payloads are given to the checks, and
+ * never rejects.
  */
-export async function signedPayloadsInThread(files: readonly MetadataBlob[]): Promise<void> {
+export async function startSignedPayloads(files: readonly MetadataBlob[]): Promise<{ done: Promise<void> }> {
   const large = files.filter((file) => file.bytes.length >= READ_OFF_FROM && !knownWellFormed(file.type, file.blobId)).map((file) => file.bytes);
-  if (large.length === 0) return;
+  if (large.length === 0) return { done: Promise.resolve() };
+  let worker: Worker;
   try {
     const { Worker } = await import('node:worker_threads');
-    const payloads = await new Promise<PayloadReply>((resolve, reject) => {
-      const worker = new Worker(new URL('./signed-payloads-thread.js', import.meta.url), { workerData: { signedPayloads: large } satisfies PayloadJob });
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the payload thread stopped (exit ${code})`)));
-    });
-    payloads.forEach((payload, index) => {
-      if (payload) provideSignedPayload(large[index]!, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
-    });
+    worker = new Worker(new URL('./signed-payloads-thread.js', import.meta.url), { workerData: { signedPayloads: large } satisfies PayloadJob });
   } catch {
-    // Only a lost speed-up: verify.ts reads them off itself.
+    return { done: Promise.resolve() }; // only a lost speed-up: verify.ts reads them off itself
   }
+  const reply = new Promise<PayloadReply>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the payload thread stopped (exit ${code})`)));
+  });
+  const done = reply.then(
+    (payloads) => {
+      payloads.forEach((payload, index) => {
+        if (payload) provideSignedPayload(large[index]!, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
+      });
+    },
+    () => {},
+  );
+  return { done };
 }

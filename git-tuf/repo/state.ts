@@ -8,7 +8,7 @@ import type { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository, TreeEntry } from '../git/repository.js';
 import { parseJson } from '../tuf/json.js';
 import { delegationTree } from '../tuf/delegation.js';
-import { signedPayloadsInThread } from './signed-payloads.js';
+import { startSignedPayloads } from './signed-payloads.js';
 import { parseMetadata, targetPathProblem, type Metadata, type RoleType, type SignedByType, type TargetsSigned } from '../tuf/metadata.js';
 
 export const METADATA_DIR = 'metadata';
@@ -157,6 +157,8 @@ export interface OpenOptions {
    * have the committed bytes (git's id of them proves it) instead of unpacking them.
    */
   workTree?: string;
+  /** With `scoped`: parse the targets metadata in full all the same (to edit it), not only the scope's entries. */
+  wholeMetadata?: boolean;
   /** metadata/ already listed and its blobs asked for (metadataOnly): see readMetadata. */
   metadataRead?: MetadataRead;
 }
@@ -219,7 +221,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
     ...(scoped ? { scope: scoped.paths } : options.metadataOnly ? { scope: new Set<string>() } : {}),
   };
   // Large files new to the fact memo have their signed bytes read off on another thread meanwhile.
-  const payloads = signedPayloadsInThread(
+  const payloads = await startSignedPayloads(
     blobs.flatMap((entry) => {
       const type = metadataType(entry.path);
       return type && !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`) ? [{ bytes: contents.get(entry.oid)!, type, blobId: entry.oid }] : [];
@@ -228,7 +230,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   for (const entry of blobs) {
     const file = `${METADATA_DIR}/${entry.path}`;
     const parse = <T extends RoleType>(type: T): MetadataFile<T> =>
-      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type, scoped?.paths);
+      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type, options.wholeMetadata ? undefined : scoped?.paths);
     const history = ROOT_HISTORY_FILE.exec(entry.path);
     if (entry.mode === '120000') state.strayFiles.push(file);
     else if (entry.path === 'root.json') state.root = parse('root');
@@ -248,7 +250,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   for (const entry of metadataEntries) if (entry.type !== 'blob') state.strayFiles.push(`${METADATA_DIR}/${entry.path}`);
 
   if (scoped) state.artifactCount = await scoped.count(listedTargets(state));
-  await payloads;
+  await payloads.done;
   return { state, digested };
 }
 
