@@ -91,6 +91,13 @@ for (const format of formats) {
     assert.ok(all.some((entry) => entry.path === 'targetsX/not-included'));
     await rejects(repo.listTree('0'.repeat(oidLength[format]), 'targets'), 'git');
     await rejects(repo.listTree('--output=x', 'targets'), 'missing-ref');
+
+    // listSmallTree reads tree objects through cat-file and gives what ls-tree gives.
+    for (const [commit, where] of [[head, 'targets'], [head, 'targets/'], [head, 'targets/a'], [head, ''], [head, 'nope'], [head, 'top.txt'], [head, 'targets/link'], [head, 'targ'], [first, 'targets']] as const) {
+      assert.equal(await repo.listSmallTree(commit, where), await repo.listTree(commit, where), `${commit.slice(0, 7)}:${where}`);
+    }
+    assert.equal(await repo.listSmallTree('HEAD', 'targets'), entries, 'a ref name goes to ls-tree');
+    await rejects(repo.listSmallTree('0'.repeat(oidLength[format]), 'targets'), 'git');
     repo.close();
   });
 
@@ -217,6 +224,21 @@ for (const format of formats) {
     const other = await GitRepository.open(dir);
     assert.equal(await other.head(), { branch: 'other', commit: first });
     other.close();
+    // Before the first commit, and in a bare repository, HEAD's part fails the early call: open
+    // asks again without it.
+    const unborn = initRepo(tempDir('git-tuf-prepare-unborn'), { objectFormat: format });
+    GitRepository.prepare(unborn, { head: true });
+    const fresh = await GitRepository.open(unborn);
+    assert.is(fresh.workTree, realpathSync(unborn));
+    assert.equal(await fresh.head(), { branch: 'main', commit: null });
+    fresh.close();
+    const bareDir = tempDir('git-tuf-prepare-bare');
+    git(bareDir, 'clone', '-q', '--bare', dir, 'bare.git');
+    GitRepository.prepare(path.join(bareDir, 'bare.git'), { head: true });
+    const bare = await GitRepository.open(path.join(bareDir, 'bare.git'));
+    assert.is(bare.workTree, null);
+    assert.equal(await bare.head(), { branch: 'other', commit: first });
+    bare.close();
     // Outside a repository the prepared answer gives open()'s own error.
     const outside = tempDir('git-tuf-outside');
     GitRepository.prepare(outside, { head: true });

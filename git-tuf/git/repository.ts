@@ -8,7 +8,7 @@ import { GitTufError } from '../errors.js';
 import { CatFile, type ObjectReceiver } from './cat-file.js';
 import { GitConfig } from './config.js';
 import { gitError, gitOutput, runGit, type GitOptions, type GitResult } from './exec.js';
-import { parseTree, type TreeEntry } from './tree.js';
+import { isTreeMode, parseTree, parseTreeObject, type TreeEntry } from './tree.js';
 
 export type { TreeEntry };
 
@@ -33,8 +33,9 @@ const CONFIG_ARGS = ['config', '--list', '-z'];
 /** The first git calls of a command, started by GitRepository.prepare; each answer is used once. */
 interface EarlyCalls {
   dir: string;
+  /** OPEN_ARGS, with HEAD_ARGS after them when `withHead`. */
   open: Promise<GitResult>;
-  head: Promise<GitResult> | undefined;
+  withHead: boolean;
   config: Promise<GitResult>;
 }
 
@@ -60,27 +61,29 @@ export class GitRepository {
   /** HEAD as read when the command started (GitRepository.prepare), for the first head() only. */
   #startHead: Promise<GitResult> | undefined;
 
-  private constructor(root: string, commonDir: string, objectFormat: ObjectFormat, workTree: string | null, calls: EarlyCalls | null) {
+  private constructor(root: string, commonDir: string, objectFormat: ObjectFormat, workTree: string | null, calls: EarlyCalls | null, startHead: GitResult | undefined) {
     this.root = root;
     this.workTree = workTree;
     this.commonDir = commonDir;
     this.objectFormat = objectFormat;
     this.#catFile = new CatFile(root);
+    if (startHead) this.#startHead = Promise.resolve(startHead);
     if (calls) {
-      this.#startHead = calls.head;
       this.#config = calls.config.then((result) => parseConfig(result));
       this.#config.catch(() => {}); // awaited by whoever reads configuration
     }
   }
 
   /**
-   * Starts the git calls a command in `cwd` begins with (finding the repository, its
-   * configuration and, with `head`, HEAD) while node is still loading the command's modules.
+   * Starts the git calls a command in `cwd` begins with (finding the repository and, with
+   * `head`, HEAD in one call; its configuration in another) while node is still loading the
+   * command's modules.
    * The next open(cwd) takes them; each answer is used once, as if asked then.
    */
   static prepare(cwd: string, options: { head: boolean }): void {
     const dir = path.resolve(cwd);
-    early = { dir, open: started(OPEN_ARGS, dir), head: options.head ? started(HEAD_ARGS, dir) : undefined, config: started(CONFIG_ARGS, dir) };
+    // HEAD in the same call: rev-parse answers each argument on its own line.
+    early = { dir, open: started(options.head ? [...OPEN_ARGS, ...HEAD_ARGS.slice(1)] : OPEN_ARGS, dir), withHead: options.head, config: started(CONFIG_ARGS, dir) };
   }
 
   /** Hex digits in an object id of this repository. */
@@ -96,6 +99,16 @@ export class GitRepository {
     const calls = early?.dir === dir ? early : null;
     early = null;
     let result = await (calls?.open ?? runGit(OPEN_ARGS, { cwd: dir }));
+    let startHead: GitResult | undefined;
+    if (calls?.withHead) {
+      // Outside a work tree, or before the first commit, HEAD's part fails the call: ask again without it.
+      if (result.code !== 0) result = await runGit(OPEN_ARGS, { cwd: dir });
+      else {
+        const lines = result.stdout.toString('utf8').split('\n');
+        startHead = { code: 0, stdout: Buffer.from(`${lines.slice(4, 6).join('\n')}\n`), stderr: '' };
+        result = { ...result, stdout: Buffer.from(`${lines.slice(0, 4).join('\n')}\n`) };
+      }
+    }
     if (result.code !== 0 && result.stdout.toString('utf8').startsWith('false\n')) {
       result = await runGit(OPEN_ARGS.slice(0, -1), { cwd: dir });
     }
@@ -113,7 +126,7 @@ export class GitRepository {
     // git prints relative paths relative to the physical working directory.
     const commonDir = path.isAbsolute(commonDirOut) ? commonDirOut : path.resolve(await realpath(dir), commonDirOut);
     const workTree = inWorkTree === 'true' && topLevel ? topLevel : null;
-    return new GitRepository(workTree ?? commonDir, commonDir, objectFormat, workTree, calls);
+    return new GitRepository(workTree ?? commonDir, commonDir, objectFormat, workTree, calls, startHead);
   }
 
   /** Runs git in this repository; the caller interprets the exit code. */
@@ -241,6 +254,33 @@ export class GitRepository {
    */
   async listTree(commit: string, dir: string): Promise<TreeEntry[]> {
     return (await this.listTrees(commit, [dir]))[0]!;
+  }
+
+  /**
+   * listTree for a small directory (metadata/), read as tree objects through the long-lived
+   * `cat-file`: a handful of reads instead of starting git. `commit` must be a full commit id.
+   */
+  async listSmallTree(commit: string, dir: string): Promise<TreeEntry[]> {
+    if (commit.length !== this.oidLength || !/^[0-9a-f]+$/.test(commit)) return this.listTree(commit, dir);
+    const text = (await this.readObject(commit, 'commit')).toString('latin1');
+    let tree = /^tree ([0-9a-f]+)\n/.exec(text)?.[1];
+    for (const name of dir.split('/').filter((part) => part !== '')) {
+      if (tree === undefined) return [];
+      const entry = parseTreeObject(await this.readObject(tree, 'tree'), this.oidLength / 2).find((line) => line.name.toString('utf8') === name);
+      tree = entry && isTreeMode(entry.mode) ? entry.oid : undefined;
+    }
+    if (tree === undefined) return [];
+    const entries: TreeEntry[] = [];
+    const walk = async (oid: string, prefix: string): Promise<void> => {
+      for (const line of parseTreeObject(await this.readObject(oid, 'tree'), this.oidLength / 2)) {
+        const path = prefix + line.name.toString('utf8');
+        if (isTreeMode(line.mode)) await walk(line.oid, `${path}/`);
+        // As ls-tree prints them: six digits, the type from the mode.
+        else entries.push({ path, mode: line.mode.padStart(6, '0'), type: line.mode === '160000' ? 'commit' : 'blob', oid: line.oid });
+      }
+    };
+    await walk(tree, '');
+    return entries;
   }
 
   /**

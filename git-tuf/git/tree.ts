@@ -46,3 +46,26 @@ export function sameAt(text: string, at: number, part: string): boolean {
   for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false;
   return true;
 }
+
+/** One entry of a tree object. */
+export interface TreeEntryLine {
+  mode: string;
+  /** The name's bytes as git stores them (not necessarily UTF-8: kept as they are). */
+  name: Buffer;
+  oid: string;
+}
+
+/** A tree object's entries (`<mode> <name>` NUL `<raw id>`, repeated). */
+export function parseTreeObject(bytes: Buffer, oidBytes: number): TreeEntryLine[] {
+  const entries: TreeEntryLine[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const space = bytes.indexOf(0x20, at);
+    const nul = bytes.indexOf(0, space);
+    if (space === -1 || nul === -1 || nul + 1 + oidBytes > bytes.length) throw new GitTufError('git', 'a tree object git gave could not be read');
+    entries.push({ mode: bytes.toString('latin1', at, space), name: Buffer.from(bytes.subarray(space + 1, nul)), oid: bytes.toString('hex', nul + 1, nul + 1 + oidBytes) });
+    at = nul + 1 + oidBytes;
+  }
+  return entries;
+}
+
+export const isTreeMode = (mode: string): boolean => mode === '40000' || mode === '040000';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { GitTufError } from '../errors.js';
 import { gitError } from './exec.js';
 import type { GitRepository } from './repository.js';
+import { isTreeMode, parseTreeObject, type TreeEntryLine } from './tree.js';
 
 export interface FileChange {
   /** Path from the top of the repository, `/`-separated. */
@@ -69,12 +70,6 @@ interface DirectoryEdit {
   dirs: Map<string, DirectoryEdit>;
 }
 
-interface TreeEntryLine {
-  mode: string;
-  /** The name's bytes as git stores them (not necessarily UTF-8: kept as they are). */
-  name: Buffer;
-  oid: string;
-}
 
 /** A tree to write, with the id it must get. */
 interface TreeObject {
@@ -91,20 +86,6 @@ async function treeOf(git: GitRepository, commit: string): Promise<string> {
   return git.output(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`]);
 }
 
-/** A tree object's entries (`<mode> <name>` NUL `<raw id>`, repeated). */
-function parseTreeObject(bytes: Buffer, oidBytes: number): TreeEntryLine[] {
-  const entries: TreeEntryLine[] = [];
-  for (let at = 0; at < bytes.length; ) {
-    const space = bytes.indexOf(0x20, at);
-    const nul = bytes.indexOf(0, space);
-    if (space === -1 || nul === -1 || nul + 1 + oidBytes > bytes.length) throw new GitTufError('git', 'a tree object git gave could not be read');
-    entries.push({ mode: bytes.toString('latin1', at, space), name: Buffer.from(bytes.subarray(space + 1, nul)), oid: bytes.toString('hex', nul + 1, nul + 1 + oidBytes) });
-    at = nul + 1 + oidBytes;
-  }
-  return entries;
-}
-
-const isTreeMode = (mode: string): boolean => mode === '40000' || mode === '040000';
 
 /**
  * The id of `tree` (null: none) with `edit` applied; null when nothing is left in it. The trees

@@ -69,7 +69,7 @@ export async function artifactsToMatch(git: GitRepository, state: RepositoryStat
 export async function scopedLoad(git: GitRepository, commit: string, workTree?: string): Promise<ScopedLoad | undefined> {
   const candidates = await matchCandidates(git, commit);
   if (!candidates.some((candidate) => knownFact(matchedCommitFact(candidate)))) return undefined;
-  const metadataEntries = await git.listTree(commit, METADATA_DIR);
+  const metadataEntries = await git.listSmallTree(commit, METADATA_DIR);
   const roleFiles = metadataEntries.flatMap((entry): [string, string][] =>
     entry.type === 'blob' && entry.mode !== '120000' && !entry.path.includes('/') && entry.path.endsWith('.json') && entry.path !== 'root.json' ? [[entry.path.slice(0, -'.json'.length), entry.oid]] : [],
   );

@@ -176,7 +176,7 @@ export interface MetadataRead {
  * `workTrees[i]`: the work tree when commit i is checked out there (see OpenOptions.workTree).
  */
 export async function readMetadata(git: GitRepository, commits: readonly string[], workTrees: readonly (string | undefined)[] = []): Promise<MetadataRead[]> {
-  const listings = await Promise.all(commits.map((commit) => git.listTree(commit, METADATA_DIR)));
+  const listings = await Promise.all(commits.map((commit) => git.listSmallTree(commit, METADATA_DIR)));
   const seen = new Set<string>();
   return listings.map((entries, index) => {
     const toRead = entries.filter((entry) => entry.type === 'blob' && !seen.has(`${entry.path}\0${entry.oid}`));
@@ -197,7 +197,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   const [metadataEntries, targetEntries] = scoped
     ? [scoped.metadataEntries, scoped.files]
     : options.metadataOnly
-      ? [options.metadataRead?.entries ?? (await git.listTree(commit, METADATA_DIR)), []]
+      ? [options.metadataRead?.entries ?? (await git.listSmallTree(commit, METADATA_DIR)), []]
       : ((await git.listTrees(commit, [METADATA_DIR, TARGETS_DIR])) as [TreeEntry[], TreeEntry[]]);
   const artifacts = new Map<string, Artifact>();
   for (const entry of targetEntries) artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
