@@ -21,8 +21,9 @@ import { elapsedMs, formatMs, isolatedEnv, median } from './bench-common.js';
 export interface PublishBenchOptions {
   sizes: number[];
   runs: number;
-  /** A scratch directory; each repository is made (and removed) inside. */
+  /** A scratch directory; each repository is made (and removed, unless `keep`) inside. */
   workDir: string;
+  keep?: boolean;
   log: (line: string) => void;
 }
 
@@ -133,7 +134,7 @@ export async function benchPublish(options: PublishBenchOptions): Promise<string
     const row = measure(repo, size, bytes, options.runs);
     rows.push(row);
     options.log(`bench:   floor ${formatMs(row.floor)}, publish ${formatMs(row.publish)} (${(row.publish / row.floor).toFixed(2)}× floor): check ${formatMs(row.timings.check)}, build ${formatMs(row.timings.build)}, clients ${formatMs(row.timings.verify)}`);
-    rmSync(path.dirname(repo), { recursive: true, force: true });
+    if (!options.keep) rmSync(path.dirname(repo), { recursive: true, force: true });
   }
   const lines = [
     '## git tuf publish benchmark',

@@ -519,7 +519,7 @@ async function main(): Promise<void> {
     );
   }
   const publishSizes = options.publishSizes ?? options.sizes;
-  if (publishSizes.length > 0) out.push('', await benchPublish({ sizes: publishSizes, runs: options.runs, workDir: tmp, log }));
+  if (publishSizes.length > 0) out.push('', await benchPublish({ sizes: publishSizes, runs: options.runs, workDir: tmp, keep: options.keep, log }));
   out.push('', ...hookLines);
   out.push('', machine());
   if (options.keep) out.push('', `Repositories kept in ${tmp}`);

@@ -226,6 +226,29 @@ test('targets sync: new and changed files hashed, custom and unknown fields kept
   assert.equal(second.finish(AT).changes, []);
 });
 
+test('a draft never changes the parsed metadata it started from (entries are shared, then replaced)', () => {
+  const { alice, online } = world();
+  const model = new RepoModel({ rootKeys: [alice], targetsKeys: [alice], onlineKey: online, artifacts: { 'same.txt': 'same', 'custom.txt': 'c', 'changed.txt': 'old', 'gone.txt': 'g' } });
+  const main = stateOf(model.files());
+  const files = model.files();
+  files.set('targets/changed.txt', Buffer.from('new'));
+  files.delete('targets/gone.txt');
+  const event = { ...main, artifacts: stateOf(files).artifacts };
+  const parsed = event.roles.get('targets')!.metadata!;
+  const before = JSON.stringify(parsed.document);
+  const draft = new Draft(event, main);
+  // custom.txt's file is unchanged: its entry is shared with the parsed file until it is replaced.
+  const outcome = syncTargets(draft, event.artifacts.values(), new Map([['custom.txt', { note: 'set' }]]));
+  assert.equal(outcome, { added: [], modified: ['changed.txt'], removed: ['gone.txt'], removedRoles: [] });
+  draft.targets('targets').delegations = { keys: {}, roles: [] };
+  const result = draft.finish(AT);
+  assert.is(JSON.stringify(parsed.document), before, 'the parsed document is as read');
+  const written = JSON.parse(result.changes.find((change) => change.path === 'metadata/targets.json')!.content!.toString()).signed;
+  assert.equal(written.targets['custom.txt'].custom, { note: 'set' });
+  assert.is(written.targets['same.txt'].length, 4);
+  assert.equal(Object.keys(written.targets).sort(), ['changed.txt', 'custom.txt', 'same.txt']);
+});
+
 test('targets sync removes the metadata of a role nobody delegates any more', () => {
   const { alice, online } = world();
   const team = testKey('ed25519', { owner: '@team' });

@@ -41,6 +41,19 @@ function formatEventState(invites: JsonObject): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
+/**
+ * A copy of a parsed document to edit. The entries of a targets map are shared with the parsed
+ * file, as edits replace an entry and never change one in place (syncTargets): a role of 100k
+ * targets is then copied as one map, not re-parsed, and comparing it with the original finds
+ * the untouched entries identical at once. Everything else is copied deep.
+ */
+function copyToEdit(document: JsonObject): DraftDocument['document'] {
+  const { targets, ...signed } = document.signed as JsonObject;
+  const copy = JSON.parse(JSON.stringify({ ...document, signed })) as DraftDocument['document'];
+  if (targets !== undefined) (copy.signed as unknown as JsonObject).targets = typeof targets === 'object' && targets !== null && !Array.isArray(targets) ? { ...targets } : targets;
+  return copy;
+}
+
 export class Draft {
   readonly event: RepositoryState;
   readonly knownGood: RepositoryState;
@@ -75,8 +88,7 @@ export class Draft {
     const metadata = entry?.metadata;
     if (!metadata) throw new GitTufError('usage', `there is no role ${role} in this event (${roleFile(role)} is missing)`, { hint: 'create it with git tuf delegate, or check the role name' });
     if (metadata.targetsRead) throw new GitTufError('internal', `${roleFile(role)} was read only in part and cannot be edited`);
-    // A fresh copy to edit: parsing the validated bytes again is quicker than structuredClone.
-    draft = { document: JSON.parse(metadata.bytes.toString('utf8')) as DraftDocument['document'], original: metadata.signed, renew: false };
+    draft = { document: copyToEdit(metadata.document), original: metadata.signed, renew: false };
     this.#documents.set(role, draft);
     return draft;
   }

@@ -68,7 +68,8 @@ export function syncTargets(draft: Draft, artifacts: Iterable<Artifact>, custom:
       const entry = Object.hasOwn(targets, path) ? targets[path] : undefined;
       const same = entry !== undefined && entry.length === artifact.length && entry.hashes.sha256 === artifact.sha256;
       // A changed file keeps its entry's other fields (custom and unknown ones), as tuf-on-ci does.
-      const next: TargetFile = same ? entry : { ...entry, length: artifact.length!, hashes: { sha256: artifact.sha256! } };
+      // An entry is replaced, never changed in place: the draft shares entries with the parsed file.
+      const next: TargetFile = same ? (custom.has(path) ? { ...entry } : entry) : { ...entry, length: artifact.length!, hashes: { sha256: artifact.sha256! } };
       if (custom.has(path)) {
         const value = custom.get(path)!;
         if (value === null) delete next.custom;
