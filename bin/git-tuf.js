@@ -35,7 +35,14 @@ if (cacheFile && (cached === undefined || script.cachedDataRejected)) saveCodeCa
 
 function codeCacheFile() {
   if (process.env.GIT_TUF_NO_CODE_CACHE) return null;
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  let base = process.env.XDG_CACHE_HOME;
+  if (!base) {
+    try {
+      base = path.join(os.homedir(), '.cache');
+    } catch {
+      return null; // no home directory: no cache
+    }
+  }
   if (!path.isAbsolute(base)) return null;
   const key = createHash('sha256').update(source).update(`\0${process.version}\0${process.arch}`).digest('hex').slice(0, 32);
   return path.join(base, 'git-tuf', `code-${key}.bin`);
