@@ -7,14 +7,18 @@
 // changed bundle or another node never meets an old cache, and V8 itself rejects a cache that
 // does not fit, compiling from source as usual. Cached code is only a speed-up: whoever can
 // write the user's cache directory can already change what runs as that user. A cache that is
-// missing or rejected is written after the run; none is written with GIT_TUF_NO_CODE_CACHE set.
+// missing or rejected is written after the run (the newest few are kept); none is written with
+// GIT_TUF_NO_CODE_CACHE set.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+
+/** Caches kept: one per bundle and node version, so a few for the versions in use. */
+const KEEP_CACHES = 4;
 
 const bundle = fileURLToPath(new URL('../dist/cli/git-tuf.cjs', import.meta.url));
 const source = readFileSync(bundle, 'utf8');
@@ -50,10 +54,15 @@ function codeCacheFile() {
 
 function saveCodeCache(file, data) {
   try {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const dir = path.dirname(file);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const temporary = `${file}.${process.pid}`;
     writeFileSync(temporary, data, { mode: 0o600 });
     renameSync(temporary, file);
+    // Those of earlier bundles (upgrades, rebuilds) go, the least recently written first.
+    const caches = readdirSync(dir).filter((name) => /^code-[0-9a-f]{32}\.bin$/.test(name)).map((name) => ({ name, written: statSync(path.join(dir, name)).mtimeMs }));
+    caches.sort((a, b) => b.written - a.written);
+    for (const { name } of caches.slice(KEEP_CACHES)) rmSync(path.join(dir, name), { force: true });
   } catch {
     // A cache that cannot be written is only a lost speed-up.
   }

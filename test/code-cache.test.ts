@@ -3,7 +3,7 @@
  * none, reused as it is, replaced when V8 rejects it, never written with GIT_TUF_NO_CODE_CACHE.
  * The cache changes only speed: every run here gives the same output.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -45,6 +45,25 @@ test('the code cache is written once, reused, and replaced when damaged; output 
   assert.equal([third.code, third.stdout, third.stderr], [first.code, first.stdout, first.stderr]);
   assert.ok(!readFileSync(file!).equals(Buffer.alloc(written.length, 0x5a)), 'a rejected cache is replaced');
   assert.equal(cacheFiles(home), [file]);
+});
+
+test('caches of earlier bundles are removed when a new one is written, the newest few kept', () => {
+  const home = tempDir('git-tuf-code-cache-old');
+  const dir = path.join(home, 'git-tuf');
+  mkdirSync(dir, { recursive: true });
+  const old = Array.from({ length: 5 }, (_, index) => path.join(dir, `code-${String(index).repeat(32)}.bin`));
+  old.forEach((file, index) => {
+    writeFileSync(file, 'stale');
+    utimesSync(file, 1_000_000 + index, 1_000_000 + index); // the first is the oldest
+  });
+  writeFileSync(path.join(dir, 'other-file'), 'not ours');
+  const run = gitTuf(projectRoot, ['status', '--json'], { XDG_CACHE_HOME: home, GIT_TUF_NO_CODE_CACHE: undefined, GIT_TUF_NOW: NOW });
+  assert.ok(run.stdout.includes('"schema": "git-tuf-status/1"'), run.stderr);
+  const left = readdirSync(dir).sort();
+  assert.is(left.length, 5, left.join(' '));
+  assert.ok(left.includes('other-file'));
+  for (const file of old.slice(0, 2)) assert.not.ok(left.includes(path.basename(file)), `${path.basename(file)} removed`);
+  for (const file of old.slice(3)) assert.ok(left.includes(path.basename(file)), `${path.basename(file)} kept`);
 });
 
 test('GIT_TUF_NO_CODE_CACHE=1 writes no cache; an unusable cache directory is no error', () => {

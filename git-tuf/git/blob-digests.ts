@@ -40,6 +40,8 @@ export class BlobDigests {
   /** What this instance hashed, per call. */
   readonly #hashed: Pending[] = [];
   #writable = true;
+  /** Hashings running on worker threads now. */
+  #inThreads = 0;
 
   constructor(repo: GitRepository, options: BlobDigestsOptions = {}) {
     this.#repo = repo;
@@ -92,6 +94,11 @@ export class BlobDigests {
     return list;
   }
 
+  /** Whether blobs are being hashed on worker threads (one per core) right now. */
+  get hashingInThreads(): boolean {
+    return this.#inThreads > 0;
+  }
+
   /**
    * Reads and hashes blobs, each as its bytes stream from git: git unpacks the next ones
    * meanwhile, and no blob is ever held whole. Many blobs are hashed in a worker thread, which
@@ -108,8 +115,14 @@ export class BlobDigests {
       count++;
     };
     try {
-      if (pending.oids.length >= this.#workerFrom) await hashBlobsInWorker(this.#repo.root, pending.oids, hashed, pending.files);
-      else await hashBlobs((oids, receiver) => this.#repo.streamBlobs(oids, receiver), pending.oids, hashed);
+      if (pending.oids.length >= this.#workerFrom) {
+        this.#inThreads++;
+        try {
+          await hashBlobsInWorker(this.#repo.root, pending.oids, hashed, pending.files);
+        } finally {
+          this.#inThreads--;
+        }
+      } else await hashBlobs((oids, receiver) => this.#repo.streamBlobs(oids, receiver), pending.oids, hashed);
     } finally {
       this.hashedCount += count;
       if (records !== null) this.#save(cache, records, count);

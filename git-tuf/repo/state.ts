@@ -220,9 +220,10 @@ export async function openState(git: GitRepository, commit: string, options: Ope
     artifactCount: options.metadataOnly ? -1 : targetEntries.length,
     ...(scoped ? { scope: scoped.paths } : options.metadataOnly ? { scope: new Set<string>() } : {}),
   };
-  // Large files new to the fact memo have their signed bytes read off on another thread meanwhile.
+  // Large files new to the fact memo have their signed bytes read off on another thread meanwhile,
+  // unless artifacts are being hashed on a thread per core already.
   const payloads = await startSignedPayloads(
-    blobs.flatMap((entry) => {
+    options.digests?.hashingInThreads ? [] : blobs.flatMap((entry) => {
       const type = metadataType(entry.path);
       return type && !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`) ? [{ bytes: contents.get(entry.oid)!, type, blobId: entry.oid }] : [];
     }),
