@@ -21,7 +21,13 @@ import vm from 'node:vm';
 const KEEP_CACHES = 4;
 
 const bundle = fileURLToPath(new URL('../dist/cli/git-tuf.cjs', import.meta.url));
-const source = readFileSync(bundle, 'utf8');
+let source;
+try {
+  source = readFileSync(bundle, 'utf8');
+} catch {
+  process.stderr.write(`git tuf: ${bundle} is missing (build it: npm run build)\n`);
+  process.exit(3);
+}
 const cacheFile = codeCacheFile();
 let cached;
 if (cacheFile) {
