@@ -224,8 +224,9 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   // unless artifacts are being hashed on a thread per core already.
   const payloads = await startSignedPayloads(
     options.digests?.hashingInThreads ? [] : blobs.flatMap((entry) => {
-      const type = metadataType(entry.path);
-      return type && !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`) ? [{ bytes: contents.get(entry.oid)!, type, blobId: entry.oid }] : [];
+      const type = entry.mode === '120000' ? null : metadataType(entry.path);
+      const bytes = contents.get(entry.oid);
+      return type && bytes && !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`) ? [{ bytes, type, blobId: entry.oid }] : [];
     }),
   );
   for (const entry of blobs) {
