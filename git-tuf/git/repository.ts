@@ -59,7 +59,7 @@ export class GitRepository {
   readonly #catFile: CatFile;
   #config: Promise<GitConfig> | undefined;
   /** HEAD as read when the command started (GitRepository.prepare), for the first head() only. */
-  #startHead: Promise<GitResult> | undefined;
+  #startHead: GitResult | undefined;
 
   private constructor(root: string, commonDir: string, objectFormat: ObjectFormat, workTree: string | null, calls: EarlyCalls | null, startHead: GitResult | undefined) {
     this.root = root;
@@ -67,7 +67,7 @@ export class GitRepository {
     this.commonDir = commonDir;
     this.objectFormat = objectFormat;
     this.#catFile = new CatFile(root);
-    if (startHead) this.#startHead = Promise.resolve(startHead);
+    this.#startHead = startHead;
     if (calls) {
       this.#config = calls.config.then((result) => parseConfig(result));
       this.#config.catch(() => {}); // awaited by whoever reads configuration
@@ -77,8 +77,8 @@ export class GitRepository {
   /**
    * Starts the git calls a command in `cwd` begins with (finding the repository and, with
    * `head`, HEAD in one call; its configuration in another) while node is still loading the
-   * command's modules.
-   * The next open(cwd) takes them; each answer is used once, as if asked then.
+   * command's modules. The next open(cwd) takes them; each answer is used once, as if asked
+   * then.
    */
   static prepare(cwd: string, options: { head: boolean }): void {
     const dir = path.resolve(cwd);
@@ -165,7 +165,7 @@ export class GitRepository {
     const args = HEAD_ARGS;
     const startHead = this.#startHead;
     this.#startHead = undefined;
-    const result = await (startHead ?? this.run(args));
+    const result = startHead ?? (await this.run(args));
     if (result.code !== 0) return { branch: await this.currentBranch(), commit: null }; // unborn, or an error currentBranch reports
     const [commit, ref] = result.stdout.toString('utf8').split('\n');
     if (commit === undefined || ref === undefined || commit.length !== this.oidLength) throw gitError(args, result);
