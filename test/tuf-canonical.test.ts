@@ -264,6 +264,20 @@ test('canonicalJson matches the reference encoder on a targets role too big for 
   }
 });
 
+test('canonicalJson orders a sorted map with keys added at its end, as an edit leaves it', () => {
+  const next = random(13);
+  // Astral characters (surrogate pairs) and U+E000..U+FFFF, where UTF-16 order is not code-point order.
+  const alphabet = ['a', 'b', 'z', '/', '0', '\u00e9', '\ue000', '\uffff', '\u{1f600}', '\u{10000}'];
+  const name = (): string => Array.from({ length: 1 + Math.floor(next() * 6) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+  for (let round = 0; round < 200; round++) {
+    const sorted = [...new Set(Array.from({ length: 1 + Math.floor(next() * 40) }, name))].sort(referenceCompare);
+    const added = Array.from({ length: Math.floor(next() * 5) }, name).filter((key) => !sorted.includes(key));
+    const value: Record<string, number> = {};
+    for (const key of [...sorted, ...new Set(added)]) value[key] = round;
+    assert.equal(canonicalJson({ targets: value }), referenceCanonical({ targets: value }), JSON.stringify(Object.keys(value)));
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // The straightforward encoder canonicalJson replaced (it builds the text piece by piece in JS):
 // the reference the fast one must equal byte for byte.

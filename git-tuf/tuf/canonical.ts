@@ -185,6 +185,8 @@ function prepareArray(array: readonly unknown[], dialect: Dialect): unknown {
 
 function prepareObject(object: Record<string, unknown>, dialect: Dialect): unknown {
   let ordered = true;
+  /** How many keys came in order before the first that did not. */
+  let inOrder = 0;
   let indexLike = false;
   let manual = false;
   let previous: string | undefined;
@@ -203,7 +205,10 @@ function prepareObject(object: Record<string, unknown>, dialect: Dialect): unkno
       if (dialect.raw && CONTROL.test(key)) manual = true;
     }
     // Keys are distinct: out of order means the previous one sorts after this one.
-    if (ordered && previous !== undefined && (surrogates ? compareCodePoints(previous, key) > 0 : previous > key)) ordered = false;
+    if (ordered && previous !== undefined && (surrogates ? compareCodePoints(previous, key) > 0 : previous > key)) {
+      ordered = false;
+      inOrder = count;
+    }
     previous = key;
     const first = key.charCodeAt(0);
     if (first >= 0x30 && first <= 0x39 && INDEX_LIKE.test(key)) indexLike = true;
@@ -228,7 +233,7 @@ function prepareObject(object: Record<string, unknown>, dialect: Dialect): unkno
   }
   if (keys === undefined || values === undefined) return object;
   if (!ordered) {
-    sortTogether(keys, values);
+    sortTogether(keys, values, inOrder);
     // A copy would put these keys first again; in an ordered object they already are first.
     if (indexLike) manual = true;
   }
@@ -254,17 +259,24 @@ function collect(object: Record<string, unknown>, count: number, keys: string[],
   }
 }
 
-/** Puts keys in code-point order and values in the same order. */
-function sortTogether(keys: string[], values: unknown[]): void {
-  const order = keys.map((_, i) => i);
+/**
+ * Puts keys in code-point order and values in the same order. The first `inOrder` keys are in
+ * order already (an edited map with a few entries added at its end): only the rest is sorted,
+ * then merged with them.
+ */
+function sortTogether(keys: string[], values: unknown[], inOrder: number): void {
   // Keys are distinct; without surrogates UTF-16 order is code-point order.
-  if (keys.some((key) => SURROGATE.test(key))) order.sort((a, b) => compareCodePoints(keys[a] as string, keys[b] as string));
-  else order.sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : 1));
+  const before = keys.some((key) => SURROGATE.test(key)) ? (a: string, b: string): boolean => compareCodePoints(a, b) < 0 : (a: string, b: string): boolean => a < b;
+  const rest = Array.from({ length: keys.length - inOrder }, (_, i) => inOrder + i);
+  rest.sort((a, b) => (before(keys[a] as string, keys[b] as string) ? -1 : 1));
   const oldKeys = keys.slice();
   const oldValues = values.slice();
-  for (let i = 0; i < order.length; i++) {
-    keys[i] = oldKeys[order[i] as number] as string;
-    values[i] = oldValues[order[i] as number];
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const next = tail === rest.length || (head < inOrder && before(oldKeys[head] as string, oldKeys[rest[tail] as number] as string)) ? head++ : (rest[tail++] as number);
+    keys[i] = oldKeys[next] as string;
+    values[i] = oldValues[next];
   }
 }
 
