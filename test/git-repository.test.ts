@@ -205,7 +205,7 @@ for (const format of formats) {
     const dir = initRepo(tempDir('git-tuf-prepare'), { objectFormat: format });
     const first = commitFiles(dir, { a: '1' }, 'first');
     git(dir, 'config', 'git-tuf.value', 'early');
-    GitRepository.prepare(path.join(dir, 'sub', '..'), { head: true });
+    GitRepository.prepare(path.join(dir, 'sub', '..'), { head: true, config: true });
     const repo = await GitRepository.open(dir);
     assert.is(repo.workTree, realpathSync(dir));
     assert.is(await repo.config('git-tuf.value'), 'early');
@@ -219,29 +219,35 @@ for (const format of formats) {
     const again = await GitRepository.open(dir);
     assert.is(await again.config('git-tuf.value'), 'late');
     again.close();
+    // Without `config`, configuration is read when first asked for.
+    GitRepository.prepare(dir, { head: false, config: false });
+    const unconfigured = await GitRepository.open(dir);
+    git(dir, 'config', 'git-tuf.value', 'asked later');
+    assert.is(await unconfigured.config('git-tuf.value'), 'asked later');
+    unconfigured.close();
     // Prepared for another directory: not used.
-    GitRepository.prepare(tempDir('git-tuf-elsewhere'), { head: false });
+    GitRepository.prepare(tempDir('git-tuf-elsewhere'), { head: false, config: true });
     const other = await GitRepository.open(dir);
     assert.equal(await other.head(), { branch: 'other', commit: first });
     other.close();
     // Before the first commit, and in a bare repository, HEAD's part fails the early call: open
     // asks again without it.
     const unborn = initRepo(tempDir('git-tuf-prepare-unborn'), { objectFormat: format });
-    GitRepository.prepare(unborn, { head: true });
+    GitRepository.prepare(unborn, { head: true, config: true });
     const fresh = await GitRepository.open(unborn);
     assert.is(fresh.workTree, realpathSync(unborn));
     assert.equal(await fresh.head(), { branch: 'main', commit: null });
     fresh.close();
     const bareDir = tempDir('git-tuf-prepare-bare');
     git(bareDir, 'clone', '-q', '--bare', dir, 'bare.git');
-    GitRepository.prepare(path.join(bareDir, 'bare.git'), { head: true });
+    GitRepository.prepare(path.join(bareDir, 'bare.git'), { head: true, config: true });
     const bare = await GitRepository.open(path.join(bareDir, 'bare.git'));
     assert.is(bare.workTree, null);
     assert.equal(await bare.head(), { branch: 'other', commit: first });
     bare.close();
     // Outside a repository the prepared answer gives open()'s own error.
     const outside = tempDir('git-tuf-outside');
-    GitRepository.prepare(outside, { head: true });
+    GitRepository.prepare(outside, { head: true, config: true });
     await rejects(GitRepository.open(outside), 'not-a-repo');
   });
 

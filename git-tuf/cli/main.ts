@@ -26,10 +26,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
 
 /** Commands that read HEAD first (the current branch or commit). */
 const READS_HEAD = new Set(['status', 'update']);
+/** Commands that may need no configuration: the pre-push check of main reads none. */
+const MAY_SKIP_CONFIG = new Set(['hook']);
 
 async function prepareRepository(command: string): Promise<void> {
   const { GitRepository } = await import('../git/repository.js');
-  GitRepository.prepare(process.cwd(), { head: READS_HEAD.has(command) });
+  GitRepository.prepare(process.cwd(), { head: READS_HEAD.has(command), config: !MAY_SKIP_CONFIG.has(command) });
 }
 
 /** Exit code when a command cannot run at all (DESIGN.md: status exits 3). */

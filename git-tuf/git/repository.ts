@@ -8,7 +8,7 @@ import { GitTufError } from '../errors.js';
 import { CatFile, type ObjectReceiver } from './cat-file.js';
 import { GitConfig } from './config.js';
 import { gitError, gitOutput, runGit, type GitOptions, type GitResult } from './exec.js';
-import { isTreeMode, parseTree, parseTreeObject, type TreeEntry } from './tree.js';
+import { isTreeMode, parseTree, parseTreeObject, type TreeEntry, type TreeEntryLine } from './tree.js';
 
 export type { TreeEntry };
 
@@ -36,7 +36,7 @@ interface EarlyCalls {
   /** OPEN_ARGS, with HEAD_ARGS after them when `withHead`. */
   open: Promise<GitResult>;
   withHead: boolean;
-  config: Promise<GitResult>;
+  config: Promise<GitResult> | undefined;
 }
 
 let early: EarlyCalls | null = null;
@@ -68,7 +68,7 @@ export class GitRepository {
     this.objectFormat = objectFormat;
     this.#catFile = new CatFile(root);
     this.#startHead = startHead;
-    if (calls) {
+    if (calls?.config) {
       this.#config = calls.config.then((result) => parseConfig(result));
       this.#config.catch(() => {}); // awaited by whoever reads configuration
     }
@@ -76,14 +76,15 @@ export class GitRepository {
 
   /**
    * Starts the git calls a command in `cwd` begins with (finding the repository and, with
-   * `head`, HEAD in one call; its configuration in another) while node is still loading the
-   * command's modules. The next open(cwd) takes them; each answer is used once, as if asked
-   * then.
+   * `head`, HEAD in one call; with `config`, its configuration in another) while node is still
+   * loading the command's modules. The next open(cwd) takes them; each answer is used once, as
+   * if asked then.
    */
-  static prepare(cwd: string, options: { head: boolean }): void {
+  static prepare(cwd: string, options: { head: boolean; config: boolean }): void {
     const dir = path.resolve(cwd);
     // HEAD in the same call: rev-parse answers each argument on its own line.
-    early = { dir, open: started(options.head ? [...OPEN_ARGS, ...HEAD_ARGS.slice(1)] : OPEN_ARGS, dir), withHead: options.head, config: started(CONFIG_ARGS, dir) };
+    const open = started(options.head ? [...OPEN_ARGS, ...HEAD_ARGS.slice(1)] : OPEN_ARGS, dir);
+    early = { dir, open, withHead: options.head, config: options.config ? started(CONFIG_ARGS, dir) : undefined };
   }
 
   /** Hex digits in an object id of this repository. */
@@ -154,7 +155,7 @@ export class GitRepository {
    * the long-lived `cat-file` instead of a git process of its own; a tag is peeled by rev-parse.
    */
   async commitById(oid: string): Promise<string | null> {
-    if (oid.length !== this.oidLength || !/^[0-9a-f]+$/.test(oid)) return this.resolveCommit(oid);
+    if (!this.#isObjectId(oid)) return this.resolveCommit(oid);
     const type = await this.#catFile.typeOf(oid);
     if (type === 'tag') return this.resolveCommit(oid);
     return type === 'commit' ? oid : null;
@@ -258,15 +259,15 @@ export class GitRepository {
 
   /**
    * listTree for a small directory (metadata/), read as tree objects through the long-lived
-   * `cat-file`: a handful of reads instead of starting git. `commit` must be a full commit id.
+   * `cat-file`: a handful of reads instead of starting git. Anything but a full commit id goes to
+   * listTree.
    */
   async listSmallTree(commit: string, dir: string): Promise<TreeEntry[]> {
-    if (commit.length !== this.oidLength || !/^[0-9a-f]+$/.test(commit)) return this.listTree(commit, dir);
-    const text = (await this.readObject(commit, 'commit')).toString('latin1');
-    let tree = /^tree ([0-9a-f]+)\n/.exec(text)?.[1];
+    if (!this.#isObjectId(commit)) return this.listTree(commit, dir);
+    let tree: string | undefined = await this.commitTree(commit);
     for (const name of dir.split('/').filter((part) => part !== '')) {
       if (tree === undefined) return [];
-      const entry = parseTreeObject(await this.readObject(tree, 'tree'), this.oidLength / 2).find((line) => line.name.toString('utf8') === name);
+      const entry: TreeEntryLine | undefined = parseTreeObject(await this.readObject(tree, 'tree'), this.oidLength / 2).find((line) => line.name.toString('utf8') === name);
       tree = entry && isTreeMode(entry.mode) ? entry.oid : undefined;
     }
     if (tree === undefined) return [];
@@ -334,6 +335,19 @@ export class GitRepository {
 
   readBlob(oid: string): Promise<Buffer> {
     return this.#catFile.read(oid, 'blob');
+  }
+
+  /** The tree of a commit: read off the commit object through `cat-file` for a full id, else asked of rev-parse. */
+  async commitTree(commit: string): Promise<string> {
+    if (this.#isObjectId(commit)) {
+      const match = /^tree ([0-9a-f]+)\n/.exec((await this.readObject(commit, 'commit')).toString('latin1'));
+      if (match) return match[1]!;
+    }
+    return this.output(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`]);
+  }
+
+  #isObjectId(text: string): boolean {
+    return text.length === this.oidLength && /^[0-9a-f]+$/.test(text);
   }
 
   /** The raw content of a commit or tree object (full id), through the long-lived `cat-file`. */

@@ -44,7 +44,7 @@ export async function writeCommit(git: GitRepository, request: CommitRequest): P
     const oid = change.content === null ? null : await git.output(['hash-object', '-w', '--stdin'], { input: change.content });
     dir.files.set(parts[parts.length - 1]!, oid);
   }
-  const parentTree = request.parent === null ? null : await treeOf(git, request.parent);
+  const parentTree = request.parent === null ? null : await git.commitTree(request.parent);
   const trees: TreeObject[] = [];
   const tree = (await editTree(git, parentTree, root, trees)) ?? (await writeTrees(git, [{ entries: [], oid: '' }]))[0]!;
   if (trees.length > 0) {
@@ -76,16 +76,6 @@ interface TreeObject {
   entries: TreeEntryLine[];
   oid: string;
 }
-
-async function treeOf(git: GitRepository, commit: string): Promise<string> {
-  if (new RegExp(`^[0-9a-f]{${git.oidLength}}$`).test(commit)) {
-    const text = (await git.readObject(commit, 'commit')).toString('latin1');
-    const match = /^tree ([0-9a-f]+)\n/.exec(text);
-    if (match) return match[1]!;
-  }
-  return git.output(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`]);
-}
-
 
 /**
  * The id of `tree` (null: none) with `edit` applied; null when nothing is left in it. The trees
