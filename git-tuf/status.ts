@@ -80,11 +80,11 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   const digests = new BlobDigests(git);
   const remotes = await remoteList;
   const event = eventName(ref, remotes);
+  // The checked-out commit's files are read from the work tree where they are its bytes.
+  const workTree = head?.commit === commit && git.workTree !== null ? git.workTree : undefined;
   if (event === null) {
     // Only what changed since a commit whose artifacts matched is read and checked. Artifacts
     // are hashed while the roles are checked.
-    // The checked-out commit's files are read from the work tree where they are its bytes.
-    const workTree = head?.commit === commit && git.workTree !== null ? git.workTree : undefined;
     const { state, digested } = await openState(git, commit, { scoped: await scopedLoad(git, commit, workTree), digests, ...(workTree ? { workTree } : {}) });
     const roles = checkRoles(state, at);
     const finish = prepareFilesCheck(state);
@@ -118,6 +118,5 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   if (!knownGoodCommit) {
     throw new GitTufError('missing-ref', `${ref} does not share history with ${main.ref}`, { hint: `start signing events from ${main.ref}` });
   }
-  const workTree = head?.commit === commit && git.workTree !== null ? git.workTree : undefined;
   return (await loadEvent(git, { name: event, ref, commit, knownGoodCommit, ...(workTree ? { workTree } : {}) }, at, digests)).report;
 }

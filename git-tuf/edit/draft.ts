@@ -50,7 +50,7 @@ function formatEventState(invites: JsonObject): Buffer {
 function copyToEdit(document: JsonObject): DraftDocument['document'] {
   const { targets, ...signed } = document.signed as JsonObject;
   const copy = JSON.parse(JSON.stringify({ ...document, signed })) as DraftDocument['document'];
-  if (targets !== undefined) (copy.signed as unknown as JsonObject).targets = typeof targets === 'object' && targets !== null && !Array.isArray(targets) ? { ...targets } : targets;
+  if (targets !== undefined) (copy.signed as unknown as JsonObject).targets = { ...(targets as JsonObject) };
   return copy;
 }
 
