@@ -2,7 +2,7 @@
 //   dist/cli/git-tuf.cjs    every command in one CommonJS file, which bin/git-tuf.js compiles with
 //                           a V8 code cache: node then neither loads dozens of ES modules nor
 //                           parses and compiles most of the code again on every run (together
-//                           about 25 ms of each command's start-up);
+//                           about 35 ms of each command's start-up);
 //   dist/cli/hash-worker.js, signed-payloads-thread.js, serve.js, tuf-js-client.js: what runs in
 //                           worker threads (hashing, reading off signed bytes, publish's local
 //                           server and its tuf-js clients).
@@ -28,7 +28,7 @@ await Promise.all([
     // A script compiled with vm.Script has no loader for import(): make them requires (every
     // package we load lazily is CommonJS).
     supported: { 'dynamic-import': false },
-    // The code finds files beside it (package-files.ts) and starts itself in worker threads.
+    // The code finds files beside it: package-files.ts, and the worker threads' entry files.
     define: { 'import.meta.url': '__gitTufModuleUrl' },
     banner: { js: "const __gitTufModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   }),
