@@ -118,5 +118,5 @@ async function checkRef(git: GitRepository, options: StatusOptions): Promise<Sta
   if (!knownGoodCommit) {
     throw new GitTufError('missing-ref', `${ref} does not share history with ${main.ref}`, { hint: `start signing events from ${main.ref}` });
   }
-  return (await loadEvent(git, { name: event, ref, commit, knownGoodCommit, ...(workTree ? { workTree } : {}) }, at, digests)).report;
+  return (await loadEvent(git, { name: event, ref, commit, knownGoodCommit, ...(workTree ? { workTree } : {}) }, at, digests, { reportOnly: true })).report;
 }

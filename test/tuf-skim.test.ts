@@ -1,11 +1,12 @@
 // Skimming a targets file gives what JSON.parse gives, for the entries asked for, whatever the
-// layout, escapes or repeated keys; and metadata read in part still verifies over the whole file.
+// layout, escapes or repeated keys; comparing two files' texts never misses a changed entry; and
+// metadata read in part still verifies over the whole file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatMetadata } from '../git-tuf/tuf/json.js';
 import { parseMetadata, type JsonObject } from '../git-tuf/tuf/metadata.js';
 import { useFactMemo } from '../git-tuf/tuf/memo.js';
-import { skimTargets } from '../git-tuf/tuf/skim.js';
+import { changedTargetPaths, skimTargets } from '../git-tuf/tuf/skim.js';
 import { checkSignatures, KeyRing, type Authority } from '../git-tuf/tuf/verify.js';
 import { signDocument, targetEntry, testKey } from './helpers/tuf-repo.js';
 
@@ -56,7 +57,7 @@ test('the entries asked for and the rest of the document equal what JSON.parse g
     for (const [layout, write] of layouts) {
       const text = write(value);
       const full = JSON.parse(text) as { signed: { targets: JsonObject } };
-      const skimmed = skimTargets(text, wanted);
+      const skimmed = skimTargets(Buffer.from(text), wanted);
       assert.ok(skimmed, `${layout}, round ${round}: skimmed`);
       const expected = [...wanted].filter((path) => Object.hasOwn(full.signed.targets, path)).map((path) => [path, full.signed.targets[path]]);
       assert.equal([...skimmed.entries].sort(), expected.sort(), `${layout}, round ${round}: entries`);
@@ -68,15 +69,74 @@ test('the entries asked for and the rest of the document equal what JSON.parse g
 
 test('repeated keys count as JSON.parse counts them: the last one', () => {
   const text = '{"signed": {"targets": {"a": {"length": 1}}, "targets": {"a": {"length": 2}, "a": {"length": 3}}, "version": 1}, "signed": {"targets": {"b": {"length": 4}}, "version": 2}}';
-  const skimmed = skimTargets(text, new Set(['a', 'b']))!;
+  const skimmed = skimTargets(Buffer.from(text), new Set(['a', 'b']))!;
   assert.equal([...skimmed.entries], [['b', { length: 4 }]]);
   assert.equal(skimmed.document, { signed: { targets: {}, version: 2 } });
-  const inner = skimTargets('{"signed": {"targets": {"a": {"length": 2}, "a": {"length": 3}}}}', new Set(['a']))!;
+  const inner = skimTargets(Buffer.from('{"signed": {"targets": {"a": {"length": 2}, "a": {"length": 3}}}}'), new Set(['a']))!;
   assert.equal([...inner.entries], [['a', { length: 3 }]]);
 });
 
 test('text without a signed.targets object is not skimmed', () => {
-  for (const text of ['{}', '[]', '{"signed": {}}', '{"signed": {"targets": []}}', '{"signed": []}']) assert.is(skimTargets(text, new Set(['a'])), null, text);
+  for (const text of ['{}', '[]', '{"signed": {}}', '{"signed": {"targets": []}}', '{"signed": []}']) assert.is(skimTargets(Buffer.from(text), new Set(['a'])), null, text);
+});
+
+/** The paths whose entries JSON.parse gives differently for the two texts (present in one only included). */
+function parsedDifferences(before: string, after: string): Set<string> {
+  const a = (JSON.parse(before) as { signed: { targets: JsonObject } }).signed.targets;
+  const b = (JSON.parse(after) as { signed: { targets: JsonObject } }).signed.targets;
+  const paths = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return new Set([...paths].filter((path) => !Object.hasOwn(a, path) || !Object.hasOwn(b, path) || JSON.stringify(a[path]) !== JSON.stringify(b[path])));
+}
+
+/** A copy of `value` with some of its entries changed, added, removed or moved. */
+function edited(next: () => number, value: JsonObject): JsonObject {
+  const copy = JSON.parse(JSON.stringify(value)) as JsonObject;
+  const signed = copy.signed as { targets: JsonObject };
+  const entries = Object.entries(signed.targets);
+  const edits = Math.floor(next() * 4);
+  for (let e = 0; e < edits && entries.length > 0; e++) {
+    const at = Math.floor(next() * entries.length);
+    const kind = next();
+    if (kind < 0.3) entries[at] = [entries[at]![0], targetEntry(`changed ${e} ${next()}`)];
+    else if (kind < 0.5) entries.splice(at, 0, [`added/${e}-${Math.floor(next() * 1000)}.txt`, targetEntry(`new ${e}`)]);
+    else if (kind < 0.7) entries.splice(at, 1);
+    else if (kind < 0.85) entries.push(entries.splice(at, 1)[0]!); // moved: the same entry elsewhere
+    else entries[at] = [entries[at]![0], { ...(entries[at]![1] as JsonObject), custom: { note: 'added field' } }];
+  }
+  signed.targets = Object.fromEntries(entries);
+  return copy;
+}
+
+test('the text comparison of two targets files never misses a changed entry, whatever the layouts', () => {
+  const next = random(11);
+  for (let round = 0; round < 40; round++) {
+    const value = document(next, Math.floor(next() * 60));
+    const other = edited(next, value);
+    for (const [layoutA, writeA] of layouts) {
+      for (const [layoutB, writeB] of layouts) {
+        const before = writeA(value);
+        const after = writeB(other);
+        const found = changedTargetPaths(Buffer.from(before), Buffer.from(after));
+        assert.ok(found, `${layoutA} → ${layoutB}, round ${round}: compared`);
+        for (const path of parsedDifferences(before, after)) assert.ok(found.has(path), `${layoutA} → ${layoutB}, round ${round}: ${JSON.stringify(path)} changed`);
+        if (layoutA === layoutB) assert.equal(found, parsedDifferences(before, after), `${layoutA}, round ${round}: only the changed entries when both are written alike`);
+      }
+    }
+  }
+});
+
+test('the text comparison counts the last of repeated keys, however they are written', () => {
+  const compare = (before: string, after: string): string[] => [...changedTargetPaths(Buffer.from(before), Buffer.from(after))!].sort();
+  const wrap = (targets: string): string => `{"signed": {"targets": {${targets}}, "version": 1}}`;
+  // The same two entries in the other order: the last "a" (\u0061 is "a") is now 1, not 2.
+  assert.equal(compare(wrap('"a": 1, "\\u0061": 2'), wrap('"\\u0061": 2, "a": 1')), ['a']);
+  assert.equal(compare(wrap('"a": 1, "b": 2, "a": 3'), wrap('"a": 1, "b": 2, "a": 3')), []);
+  // An earlier "a" dropped: the parsed maps are equal, and the answer may name "a" or not.
+  assert.ok(compare(wrap('"a": 1, "b": 2, "a": 3'), wrap('"b": 2, "a": 3')).every((path) => path === 'a'));
+  assert.equal(compare(wrap('"a": 1, "b": 2'), wrap('"a": 1, "b": 2, "a": 3')), ['a']);
+  // Only the last signed.targets counts.
+  assert.equal(compare('{"signed": {"targets": {"a": 1}}, "signed": {"targets": {"b": 1}}}', '{"signed": {"targets": {"b": 1}}}'), []);
+  assert.is(changedTargetPaths(Buffer.from('{"signed": {}}'), Buffer.from(wrap('"a": 1'))), null);
 });
 
 test('metadata read in part says so, and its signatures verify over the whole file', () => {

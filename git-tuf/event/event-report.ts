@@ -5,9 +5,9 @@
 import { BlobDigests } from '../git/blob-digests.js';
 import type { ChangedFile, GitRepository } from '../git/repository.js';
 import { artifactCountAfter } from '../repo/artifact-match.js';
-import { changedArtifacts, type ArtifactScope } from '../repo/artifacts.js';
+import { changedArtifacts, changedTargetEntries, type ArtifactScope } from '../repo/artifacts.js';
 import { EXIT_CODES, resultOf, sortProblems, type StatusReport } from '../repo/report.js';
-import { digestArtifacts, openState, readMetadata, TARGETS_DIR, withArtifacts, type RepositoryState } from '../repo/state.js';
+import { digestArtifacts, openState, readMetadata, TARGETS_DIR, withArtifacts, type MetadataRead, type RepositoryState } from '../repo/state.js';
 import { formatExpires } from '../tuf/expires.js';
 import { checkEvent } from './check-event.js';
 
@@ -31,16 +31,36 @@ export interface EventLocation {
   workTree?: string;
 }
 
-export async function loadEvent(git: GitRepository, where: EventLocation, at: Date, digests = new BlobDigests(git)): Promise<LoadedEvent> {
+export interface LoadEventOptions {
+  /**
+   * The states are for the report and its checks only (status, hooks): the targets files may be
+   * read in part, only the entries the check looks at, as nothing here signs or edits them.
+   */
+  reportOnly?: boolean;
+}
+
+export async function loadEvent(git: GitRepository, where: EventLocation, at: Date, digests = new BlobDigests(git), options: LoadEventOptions = {}): Promise<LoadedEvent> {
   const changing = git.changedFiles(where.knownGoodCommit, where.commit, TARGETS_DIR);
   changing.catch(() => {}); // awaited below
   // Metadata first: which artifacts need a look depends on what the event changes in it. Both
   // commits' files are asked for at once; known good's are read while the event's are parsed.
-  const [eventRead, knownGoodRead] = await readMetadata(git, [where.commit, where.knownGoodCommit], [where.workTree]);
-  const metadata = (await openState(git, where.commit, { metadataOnly: true, metadataRead: eventRead })).state;
-  const knownGood = (await openState(git, where.knownGoodCommit, { reuse: metadata, metadataOnly: true, metadataRead: knownGoodRead })).state;
+  const [eventRead, knownGoodRead] = (await readMetadata(git, [where.commit, where.knownGoodCommit], [where.workTree])) as [MetadataRead, MetadataRead];
+  // For a report, the entries that can have changed are found by comparing the files' bytes, and
+  // only those (and the changed files') are read, once the files are known to be well-formed:
+  // before the event is read if it was seen before, else once reading it in full has checked it.
+  const entriesToRead = async (): Promise<{ entryChanges: Map<string, Set<string>>; onlyTargets: Set<string> } | undefined> => {
+    const entryChanges = options.reportOnly ? await changedTargetEntries(eventRead, knownGoodRead) : undefined;
+    if (!entryChanges) return undefined;
+    const onlyTargets = new Set((await changing).map((change) => change.path));
+    for (const paths of entryChanges.values()) for (const path of paths) onlyTargets.add(path);
+    return { entryChanges, onlyTargets };
+  };
+  let partial = await entriesToRead();
+  const metadata = (await openState(git, where.commit, { metadataOnly: true, metadataRead: eventRead, ...(partial ? { onlyTargets: partial.onlyTargets } : {}) })).state;
+  partial ??= await entriesToRead();
+  const knownGood = (await openState(git, where.knownGoodCommit, { reuse: metadata, metadataOnly: true, metadataRead: knownGoodRead, ...(partial ? { onlyTargets: partial.onlyTargets } : {}) })).state;
   const files = await changing;
-  const scope = changedArtifacts(metadata, knownGood, files);
+  const scope = changedArtifacts(metadata, knownGood, files, partial?.entryChanges);
   // Only what the event changed needs listing, hashing and matching; known good is main's to verify.
   const state = await eventArtifacts(git, where, metadata, knownGood, files, scope);
   await digestArtifacts(state, digests, scope);

@@ -41,7 +41,7 @@ export async function checkBranchPush(git: GitRepository, update: RefUpdate, ver
 /** An event's errors; for a signing event also targets metadata that does not match targets/ yet. */
 async function eventProblems(git: GitRepository, ref: string, commit: string, knownGoodCommit: string, at: Date, digests: BlobDigests, isEvent: boolean): Promise<Problem[]> {
   const name = isEvent ? ref.slice(EVENT_PREFIX.length) : ref;
-  const loaded = await loadEvent(git, { name, ref, commit, knownGoodCommit }, at, digests);
+  const loaded = await loadEvent(git, { name, ref, commit, knownGoodCommit }, at, digests, { reportOnly: true });
   const problems = loaded.report.problems.filter((found) => found.level === 'error');
   if (isEvent) {
     const outOfDate = new Map<string, string[]>();

@@ -78,7 +78,7 @@ export async function checkPull(git: GitRepository, at: Date): Promise<PullCheck
     const name = ref.slice(prefix.length);
     const knownGoodCommit = await git.mergeBase(commit, known.commit);
     if (!knownGoodCommit) continue;
-    const { report } = await loadEvent(git, { name, ref: `${remote}/${EVENT_PREFIX}${name}`, commit, knownGoodCommit }, at, digests);
+    const { report } = await loadEvent(git, { name, ref: `${remote}/${EVENT_PREFIX}${name}`, commit, knownGoodCommit }, at, digests, { reportOnly: true });
     if (report.result === 'invalid') continue;
     const tasks = tasksFor(report, handle);
     if (tasks) check.events.push({ event: `${EVENT_PREFIX}${name}`, commit, ...tasks });

@@ -4,10 +4,11 @@
  * directory), and each listed entry must be a real, safe file that its role may describe.
  */
 import { delegationTree, lookupTarget, pathAllowed } from '../tuf/delegation.js';
-import { targetPathProblem, type TargetFile, type TargetsSigned } from '../tuf/metadata.js';
-import type { ChangedFile } from '../git/repository.js';
+import { knownWellFormed, targetPathProblem, type TargetFile, type TargetsSigned } from '../tuf/metadata.js';
+import type { ChangedFile, TreeEntry } from '../git/repository.js';
+import { changedTargetPaths } from '../tuf/skim.js';
 import type { ArtifactChange } from './report.js';
-import { isRegularFile, roleFile, TARGETS_DIR, type Artifact, type RepositoryState } from './state.js';
+import { isRegularFile, roleFile, TARGETS_DIR, type Artifact, type MetadataRead, type RepositoryState } from './state.js';
 
 /**
  * unsafe: a symlink, submodule or unsafe path (never acceptable). unlisted / differs / no-file:
@@ -139,10 +140,12 @@ export function prepareArtifactCheck(state: RepositoryState, scope: ArtifactScop
  * The artifact paths whose check an event can have changed: files added, changed or removed, and
  * metadata entries added, changed or removed. Everything else is as in known good, which main's
  * own status verifies. `changedFiles`: the changed files, from git (GitRepository.changedFiles).
+ * `entryChanges`: for roles whose files differ, the entries that can differ (changedTargetEntries),
+ * where the metadata may be read in part; other roles are compared entry by entry.
  * Undefined (check everything) when the event changes any delegation, since
  * that can move a file to another role, or when some targets metadata is unreadable.
  */
-export function changedArtifacts(event: RepositoryState, knownGood: RepositoryState, changedFiles: readonly ChangedFile[]): ArtifactScope | undefined {
+export function changedArtifacts(event: RepositoryState, knownGood: RepositoryState, changedFiles: readonly ChangedFile[], entryChanges?: ReadonlyMap<string, ReadonlySet<string>>): ArtifactScope | undefined {
   const paths = new Set(changedFiles.map((change) => change.path));
 
   const roles = new Set([...event.roles.keys(), ...knownGood.roles.keys()]);
@@ -155,6 +158,12 @@ export function changedArtifacts(event: RepositoryState, knownGood: RepositorySt
     const beforeSigned = before?.metadata?.signed as TargetsSigned | undefined;
     if (!afterSigned || !beforeSigned) return undefined;
     if (JSON.stringify(afterSigned.delegations ?? null) !== JSON.stringify(beforeSigned.delegations ?? null)) return undefined;
+    const changed = entryChanges?.get(role);
+    if (changed) {
+      for (const path of changed) paths.add(path);
+      continue;
+    }
+    if (after!.metadata!.targetsRead !== undefined || before!.metadata!.targetsRead !== undefined) return undefined;
     // for…in and counting instead of Object.entries/keys: these loops run over every entry of
     // files with 100k targets, and the arrays those allocate cost more than the comparisons.
     const afterTargets = afterSigned.targets;
@@ -167,6 +176,40 @@ export function changedArtifacts(event: RepositoryState, knownGood: RepositorySt
     for (const path in beforeTargets) if (!Object.hasOwn(afterTargets, path)) paths.add(path);
   }
   return paths;
+}
+
+/**
+ * For each targets role whose file differs between two commits' metadata, the paths whose
+ * entries can differ, read off the files' bytes without parsing them (tuf/skim.ts). Undefined
+ * unless every such pair is known well-formed: only then are the bytes sure to be valid JSON.
+ */
+export async function changedTargetEntries(event: MetadataRead, knownGood: MetadataRead): Promise<Map<string, Set<string>> | undefined> {
+  const before = new Map(knownGood.entries.map((entry) => [entry.path, entry]));
+  const pairs: { role: string; after: string; before: string }[] = [];
+  for (const entry of event.entries) {
+    const role = targetsRoleOf(entry);
+    const previous = before.get(entry.path);
+    if (role === null || !previous || previous.oid === entry.oid || targetsRoleOf(previous) === null) continue;
+    // Known before any bytes are awaited: an event read for the first time is not kept waiting.
+    if (!knownWellFormed('targets', entry.oid) || !knownWellFormed('targets', previous.oid)) return undefined;
+    pairs.push({ role, after: entry.oid, before: previous.oid });
+  }
+  const [eventBlobs, knownGoodBlobs] = await Promise.all([event.blobs, knownGood.blobs]);
+  const changes = new Map<string, Set<string>>();
+  for (const pair of pairs) {
+    const [afterBytes, beforeBytes] = [eventBlobs.get(pair.after), knownGoodBlobs.get(pair.before)];
+    const changed = afterBytes && beforeBytes ? changedTargetPaths(beforeBytes, afterBytes) : null;
+    if (changed === null) return undefined;
+    changes.set(pair.role, changed);
+  }
+  return changes;
+}
+
+/** The targets-type role whose file a metadata/ entry is (null: root, snapshot, timestamp or no role file). */
+function targetsRoleOf(entry: TreeEntry): string | null {
+  if (entry.type !== 'blob' || entry.mode === '120000' || entry.path.includes('/') || !entry.path.endsWith('.json')) return null;
+  const role = entry.path.slice(0, -'.json'.length);
+  return role === 'root' || role === 'snapshot' || role === 'timestamp' ? null : role;
 }
 
 function sameHashes(a: Record<string, string>, b: Record<string, string>): boolean {

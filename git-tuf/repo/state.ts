@@ -125,13 +125,16 @@ function parseInvites(bytes: Buffer, file: string): Map<string, string[]> {
   return invites;
 }
 
-/** Parsed metadata files by blob id, so that a file two states share is read and parsed once. */
-function parsedByOid(state: RepositoryState | undefined): Map<string, MetadataFile> {
+/**
+ * Parsed metadata files by blob id, so that a file two states share is read and parsed once.
+ * Metadata read in part is no stand-in for the whole file, only for the same part (`onlyTargets`).
+ */
+function parsedByOid(state: RepositoryState | undefined, onlyTargets: ReadonlySet<string> | undefined): Map<string, MetadataFile> {
   const files = new Map<string, MetadataFile>();
   if (!state) return files;
   for (const entry of [state.root, ...state.rootHistory.values(), ...state.roles.values()]) {
-    // Metadata read only in part (ScopedLoad) is no stand-in for the whole file.
-    if (entry && entry.metadata?.targetsRead === undefined) files.set(`${entry.file}\0${entry.oid}`, entry);
+    const read = entry?.metadata?.targetsRead;
+    if (entry && (read === undefined || read === onlyTargets)) files.set(`${entry.file}\0${entry.oid}`, entry);
   }
   return files;
 }
@@ -161,6 +164,11 @@ export interface OpenOptions {
   wholeMetadata?: boolean;
   /** metadata/ already listed and its blobs asked for (metadataOnly): see readMetadata. */
   metadataRead?: MetadataRead;
+  /**
+   * metadataOnly: read only the entries of these paths from targets files known to be well-formed
+   * (parseMetadata's `onlyTargets`), for a state whose checks look at no other artifact.
+   */
+  onlyTargets?: ReadonlySet<string>;
 }
 
 /** A commit's metadata/ listing and the bytes of its blobs (by blob id), read ahead. */
@@ -203,7 +211,8 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   for (const entry of targetEntries) artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
   const digested = options.digests ? digestAll(artifacts.values(), options.digests, options.workTree) : Promise.resolve();
   digested.catch(() => {}); // the caller awaits it; an error meanwhile must not go unhandled
-  const known = parsedByOid(reuse);
+  const onlyTargets = options.wholeMetadata ? undefined : (scoped?.paths ?? (options.metadataOnly ? options.onlyTargets : undefined));
+  const known = parsedByOid(reuse, onlyTargets);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
   const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));
   const preRead = scoped?.metadataBlobs ?? (options.metadataOnly ? options.metadataRead?.blobs : undefined);
@@ -232,7 +241,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   for (const entry of blobs) {
     const file = `${METADATA_DIR}/${entry.path}`;
     const parse = <T extends RoleType>(type: T): MetadataFile<T> =>
-      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type, options.wholeMetadata ? undefined : scoped?.paths);
+      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type, onlyTargets);
     const history = ROOT_HISTORY_FILE.exec(entry.path);
     if (entry.mode === '120000') state.strayFiles.push(file);
     else if (entry.path === 'root.json') state.root = parse('root');

@@ -10,46 +10,10 @@
  * canonicalizes the parsed document. The bytes must be JSON that parseJson accepted.
  */
 
-import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-codes.js';
+import { BACKSLASH, closingQuote, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, OPEN_ARRAY, OPEN_OBJECT, QUOTE, skipValue } from './json-codes.js';
 
 const MINUS = 0x2d;
 const ZERO = 0x30;
-
-/** Index of the closing quote of the string whose content starts at `at`; -1 past the end. */
-function closingQuote(bytes: Buffer, at: number): number {
-  for (;;) {
-    const c = bytes[at];
-    if (c === QUOTE) return at;
-    if (c === undefined) return -1;
-    at += c === BACKSLASH ? 2 : 1;
-  }
-}
-
-/** Index just past the JSON value at `at` (after whitespace), any escapes or key order; -1 if malformed. */
-function skipValue(bytes: Buffer, at: number): number {
-  let depth = 0;
-  for (;;) {
-    const c = bytes[at];
-    if (c === undefined) return -1;
-    if (c === QUOTE) {
-      at = closingQuote(bytes, at + 1);
-      if (at === -1) return -1;
-      at++;
-      if (depth === 0) return at;
-      continue;
-    }
-    if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
-    else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-      if (--depth === 0) return at + 1;
-      if (depth < 0) return -1;
-    } else if (depth === 0 && !isSpace(c)) {
-      // A scalar at the top: up to the next delimiter.
-      while (bytes[at] !== undefined && bytes[at] !== COMMA && bytes[at] !== CLOSE_OBJECT && bytes[at] !== CLOSE_ARRAY && !isSpace(bytes[at])) at++;
-      return at;
-    }
-    at++;
-  }
-}
 
 function hex4(bytes: Buffer, at: number): number {
   let value = 0;

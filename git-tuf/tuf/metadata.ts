@@ -218,7 +218,7 @@ export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, e
   const fact = blobId === undefined ? null : wellFormedFact(expectedType, blobId);
   if (fact !== null && knownFact(fact)) {
     // A caller that needs only some target entries of a large targets file gets only those.
-    const skimmed = expectedType === 'targets' && onlyTargets !== undefined ? skimTargets(bytes.toString('utf8'), onlyTargets) : null;
+    const skimmed = expectedType === 'targets' && onlyTargets !== undefined ? skimTargets(bytes, onlyTargets) : null;
     if (skimmed !== null) {
       const signed = skimmed.document.signed as SignedByType[K];
       (signed as TargetsSigned).targets = Object.fromEntries(skimmed.entries) as Record<string, TargetFile>;
