@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -144,6 +144,70 @@ test('advanceBranch on the checked-out branch keeps unrelated local changes and 
     assert.is(git(dir, 'rev-parse', 'HEAD'), touchesB);
     assert.is(readFileSync(path.join(dir, 'a.txt'), 'utf8'), 'local edit');
   });
+});
+
+/** The index (with flags) and work tree as git shows them, to compare two ways of moving a checkout. */
+function checkoutState(dir: string): { index: string; status: string; files: string } {
+  const files = git(dir, 'ls-files', '-z').split('\0').filter((file) => file !== '');
+  return {
+    index: git(dir, 'ls-files', '-s', '-v'),
+    status: git(dir, 'status', '--porcelain'),
+    files: files.map((file) => { try { return `${file}: ${readFileSync(path.join(dir, file), 'utf8')}`; } catch { return `${file}: (none)`; } }).join('\n'),
+  };
+}
+
+test('advanceBranch on the checked-out branch leaves the index and work tree as read-tree -m -u does, and runs no hook', async () => {
+  type Case = { name: string; changes: { path: string; content: string | null }[]; local?: (dir: string) => void; refused?: boolean };
+  const cases: Case[] = [
+    { name: 'one file changed', changes: [{ path: 'metadata/targets.json', content: '{"v": 2}' }] },
+    { name: 'two files changed, an unrelated local edit kept', changes: [{ path: 'metadata/targets.json', content: '{"v": 2}' }, { path: 'metadata/pkg.json', content: 'p2' }], local: (dir) => writeFileSync(path.join(dir, 'a.txt'), 'local edit') },
+    { name: 'an unrelated staged change kept', changes: [{ path: 'metadata/targets.json', content: '{"v": 2}' }], local: (dir) => { writeFileSync(path.join(dir, 'a.txt'), 'staged'); git(dir, 'add', 'a.txt'); } },
+    { name: 'a file added and one removed', changes: [{ path: 'metadata/new.json', content: 'n' }, { path: 'metadata/pkg.json', content: null }] },
+    { name: 'a staged change to a changed file', changes: [{ path: 'metadata/targets.json', content: '{"v": 2}' }], local: (dir) => { writeFileSync(path.join(dir, 'metadata/targets.json'), 'staged'); git(dir, 'add', 'metadata/targets.json'); }, refused: true },
+    { name: 'a local edit to a changed file', changes: [{ path: 'metadata/targets.json', content: '{"v": 2}' }], local: (dir) => writeFileSync(path.join(dir, 'metadata/targets.json'), 'local'), refused: true },
+    { name: 'a changed file marked skip-worktree', changes: [{ path: 'metadata/targets.json', content: '{"v": 2}' }], local: (dir) => git(dir, 'update-index', '--skip-worktree', 'metadata/targets.json') },
+  ];
+  for (const { name, changes, local, refused } of cases) {
+    const results = [];
+    for (const how of ['advanceBranch', 'read-tree'] as const) {
+      const dir = initRepo(tempDir('git-write'));
+      const first = commitFiles(dir, { 'a.txt': 'a', 'metadata/targets.json': '{"v": 1}', 'metadata/pkg.json': 'p1' }, 'first');
+      local?.(dir);
+      writeFileSync(path.join(dir, '.git', 'hooks', 'post-checkout'), '#!/bin/sh\ntouch hook-ran\n');
+      chmodSync(path.join(dir, '.git', 'hooks', 'post-checkout'), 0o755);
+      await withRepo(dir, async (repo) => {
+        const next = (await writeCommit(repo, { parent: first, message: name, changes: changes.map((change) => ({ path: change.path, content: change.content === null ? null : Buffer.from(change.content) })) }))!;
+        if (how === 'read-tree') {
+          try {
+            git(dir, 'read-tree', '-m', '-u', first, next);
+            git(dir, 'update-ref', 'refs/heads/main', next);
+          } catch {
+            // refused: nothing moved
+          }
+        } else if (refused) await rejectsWith(() => advanceBranch(repo, 'main', next, first), /uncommitted changes/);
+        else await advanceBranch(repo, 'main', next, first);
+      });
+      assert.not.ok(existsSync(path.join(dir, 'hook-ran')), `${name}: no hook ran (${how})`);
+      results.push({ head: git(dir, 'rev-parse', 'HEAD') === first ? 'not moved' : 'moved', ...checkoutState(dir) });
+    }
+    assert.equal(results[0], results[1], name);
+    assert.is(results[0]!.head, refused ? 'not moved' : 'moved', name);
+  }
+});
+
+test('a large file is written as a loose object without compression, unless git config sets a level', async () => {
+  const content = Buffer.from(`${'{"entry": "0123456789abcdef"}\n'.repeat(60000)}`);
+  for (const level of [null, '6']) {
+    const dir = initRepo(tempDir('git-write'));
+    if (level) git(dir, 'config', 'core.compression', level);
+    const parent = commitFiles(dir, { 'a.txt': 'a' }, 'first');
+    const commit = await withRepo(dir, (repo) => writeCommit(repo, { parent, message: 'big', changes: [{ path: 'metadata/targets.json', content }] }));
+    const oid = git(dir, 'rev-parse', `${commit}:metadata/targets.json`);
+    assert.is(`${git(dir, 'cat-file', 'blob', oid)}\n`, content.toString('utf8'), 'the blob holds the bytes');
+    const stored = statSync(path.join(dir, '.git', 'objects', oid.slice(0, 2), oid.slice(2))).size;
+    if (level) assert.ok(stored < content.length / 4, `compressed as configured (${stored} bytes)`);
+    else assert.ok(stored > content.length, `stored as it is (${stored} bytes)`);
+  }
 });
 
 test('advanceBranch refuses a branch checked out in another work tree', async () => {

@@ -21,6 +21,20 @@ export interface CommitRequest {
   message: string;
 }
 
+/** From this size a new loose object is stored without compression, unless git config sets how. */
+const STORE_FROM = 1024 * 1024;
+
+/**
+ * git's options for writing `content` as a loose object. Compressing a 12 MiB targets file takes
+ * git some 80 ms of the 140 it spends writing it; stored as it is, the object is compressed when
+ * git next packs it (gc, push). A level chosen in git config is kept.
+ */
+async function looseCompression(git: GitRepository, content: Buffer): Promise<string[]> {
+  if (content.length < STORE_FROM) return [];
+  const [loose, any] = await Promise.all([git.config('core.looseCompression'), git.config('core.compression')]);
+  return loose === null && any === null ? ['-c', 'core.looseCompression=0'] : [];
+}
+
 /**
  * Writes the commit `parent` + `changes` and returns its id, or null when the changes leave the
  * tree as it was (nothing to commit). The author and committer come from git config, as for
@@ -41,7 +55,7 @@ export async function writeCommit(git: GitRepository, request: CommitRequest): P
       if (!next) dir.dirs.set(part, (next = { files: new Map(), dirs: new Map() }));
       dir = next;
     }
-    const oid = change.content === null ? null : await git.output(['hash-object', '-w', '--stdin'], { input: change.content });
+    const oid = change.content === null ? null : await git.output([...(await looseCompression(git, change.content)), 'hash-object', '-w', '--stdin'], { input: change.content });
     dir.files.set(parts[parts.length - 1]!, oid);
   }
   const parentTree = request.parent === null ? null : await git.commitTree(request.parent);
@@ -141,7 +155,7 @@ export async function advanceBranch(git: GitRepository, branch: string, commit: 
   if (checkedOut !== null && path.resolve(checkedOut) !== path.resolve(git.root)) {
     throw new GitTufError('usage', `${branch} is checked out in ${checkedOut}`, { hint: 'switch that work tree to another branch first' });
   }
-  if (checkedOut !== null && expected !== null) {
+  if (checkedOut !== null && expected !== null && !(await checkoutChangedFiles(git, expected, commit))) {
     const result = await git.run(['read-tree', '-m', '-u', expected, commit]);
     if (result.code !== 0) {
       throw new GitTufError('usage', `cannot update ${branch}: your uncommitted changes touch the files this changes`, { hint: 'commit or stash them, then run again' });
@@ -152,6 +166,47 @@ export async function advanceBranch(git: GitRepository, branch: string, commit: 
   if (result.code !== 0) {
     throw new GitTufError('usage', `${branch} moved while git tuf was working on it`, { hint: 'run the command again' });
   }
+}
+
+/** Up to how many changed files checkoutChangedFiles takes on (they go on one command line). */
+const CHECKOUT_AT_MOST = 64;
+
+/**
+ * What `git read-tree -m -u from to` does to the index and work tree, for the common case where
+ * `to` only changes the content of a few files whose index entries and work-tree files are as at
+ * `from`: just those files are checked out. read-tree reads and rewrites the index entries of
+ * every file (some 180 ms beside 100k artifacts), `git checkout` only the ones it writes.
+ * Returns false, having changed nothing, for any other case (read-tree then does it).
+ */
+async function checkoutChangedFiles(git: GitRepository, from: string, to: string): Promise<boolean> {
+  const diff = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--no-abbrev', from, to]);
+  if (diff.code !== 0) return false;
+  // `:<old mode> <new mode> <old oid> <new oid> <status>` NUL `<path>` NUL, for each file.
+  const fields = diff.stdout.toString('utf8').split('\0');
+  const expected = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [oldMode, mode, oldOid, , status] = fields[i]!.slice(1).split(' ');
+    const regular = (value: string | undefined): boolean => value === '100644' || value === '100755';
+    if (status !== 'M' || !regular(oldMode) || !regular(mode)) return false;
+    expected.set(fields[i + 1]!, `${oldMode} ${oldOid} 0`);
+  }
+  const paths = [...expected.keys()];
+  if (paths.length === 0 || paths.length > CHECKOUT_AT_MOST) return false;
+  // Each index entry as at `from`, with no skip-worktree or assume-unchanged flag (tag H) …
+  const index = await git.run(['--literal-pathspecs', 'ls-files', '-s', '-v', '-z', '--', ...paths]);
+  if (index.code !== 0) return false;
+  const entries = index.stdout.toString('utf8').split('\0').filter((entry) => entry !== '');
+  if (entries.length !== paths.length) return false;
+  for (const entry of entries) {
+    const tab = entry.indexOf('\t');
+    if (!entry.startsWith('H ') || expected.get(entry.slice(tab + 1)) !== entry.slice(2, tab)) return false;
+  }
+  // … and each work-tree file as its index entry.
+  if ((await git.run(['--literal-pathspecs', 'diff-files', '--quiet', '--', ...paths])).code !== 0) return false;
+  // No hook runs, as for read-tree (checkout would run post-checkout).
+  const checkout = await git.run(['-c', 'core.hooksPath=/dev/null', '--literal-pathspecs', 'checkout', '--quiet', to, '--', ...paths]);
+  if (checkout.code !== 0) throw gitError(['checkout', to, '--', ...paths], checkout);
+  return true;
 }
 
 /** The work tree that has `ref` checked out, or null. */

@@ -116,7 +116,9 @@ export async function editEvent(git: GitRepository, name: string, options: Event
     }
     const base = found.exists ? found.base : (main?.commit ?? null);
     const knownGoodCommit = base && main ? await git.mergeBase(base, main.commit) : null;
-    const scoped = base && options.changedArtifactsOnly ? await scopedLoad(git, base) : undefined;
+    // The metadata of a checked-out event is read from its files (git's id of them proves them).
+    const workTree = base !== null && git.workTree !== null && (await git.head()).commit === base ? git.workTree : undefined;
+    const scoped = base && options.changedArtifactsOnly ? await scopedLoad(git, base, workTree) : undefined;
     const event = base ? (await openState(git, base, { scoped, wholeMetadata: true })).state : emptyState();
     // Edits look at known good's metadata (versions, root keys), never at its artifacts.
     const knownGood = knownGoodCommit ? (await openState(git, knownGoodCommit, { reuse: event, metadataOnly: true })).state : emptyState();
