@@ -6,9 +6,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { acceptInvitations } from '../git-tuf/edit/accept.js';
 import { applyDelegation } from '../git-tuf/edit/delegate.js';
-import { Draft, type DraftResult } from '../git-tuf/edit/draft.js';
+import { Draft, setOwn, type DraftResult } from '../git-tuf/edit/draft.js';
 import { syncTargets } from '../git-tuf/edit/targets.js';
-import { emptyState, withMetadataChanges, type RepositoryState } from '../git-tuf/repo/state.js';
+import { emptyState, withMetadataChanges, type MetadataFile, type RepositoryState } from '../git-tuf/repo/state.js';
+import { parseMetadata } from '../git-tuf/tuf/metadata.js';
+import { useFactMemo } from '../git-tuf/tuf/memo.js';
 import type { TufKey } from '../git-tuf/signers/signer.js';
 import { rejectsWith } from './helpers/assert.js';
 import { RepoModel, sha256, testKey, type TestKey } from './helpers/tuf-repo.js';
@@ -247,6 +249,73 @@ test('a draft never changes the parsed metadata it started from (entries are sha
   assert.equal(written.targets['custom.txt'].custom, { note: 'set' });
   assert.is(written.targets['same.txt'].length, 4);
   assert.equal(Object.keys(written.targets).sort(), ['changed.txt', 'custom.txt', 'same.txt']);
+});
+
+/** The state with its targets-type files read in part, the entries of `read` only (as a scoped load reads them). */
+function readInPart(state: RepositoryState, read: ReadonlySet<string>, rewrite: (bytes: Buffer) => Buffer = (bytes) => bytes): RepositoryState {
+  const facts = new Set<string>();
+  useFactMemo({ has: (fact) => facts.has(fact), add: (fact) => void facts.add(fact) });
+  try {
+    const roles = new Map(
+      [...state.roles].map(([role, file]): [string, MetadataFile] => {
+        if (role === 'snapshot' || role === 'timestamp') return [role, file];
+        const bytes = rewrite(file.metadata!.bytes);
+        const oid = sha256(bytes);
+        parseMetadata(bytes, file.file, 'targets', oid); // now known well-formed
+        return [role, { file: file.file, oid, metadata: parseMetadata(bytes, file.file, 'targets', oid, read) }];
+      }),
+    );
+    return { ...state, roles };
+  } finally {
+    useFactMemo(null);
+  }
+}
+
+test('a targets file read in part is written as if read in full: bytes copied where it has our layout, else parsed to write', () => {
+  const { alice, online } = world();
+  const next = ((seed) => () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648))(5);
+  const layouts: [string, (bytes: Buffer) => Buffer][] = [
+    ['python-tuf layout', (bytes) => bytes],
+    ['indent 4', (bytes) => Buffer.from(JSON.stringify(JSON.parse(bytes.toString()), null, 4))],
+    ['keys out of order', (bytes) => { const document = JSON.parse(bytes.toString()); document.signed.targets = Object.fromEntries(Object.entries(document.signed.targets).reverse()); return Buffer.from(JSON.stringify(document, null, 1)); }],
+  ];
+  for (let round = 0; round < 30; round++) {
+    const artifacts: Record<string, string> = {};
+    const count = Math.floor(next() * 40);
+    for (let i = 0; i < count; i++) artifacts[next() < 0.1 ? `ünï/${i}.txt` : `dir${i % 3}/file${i}.txt`] = `content ${i}`;
+    const model = new RepoModel({ rootKeys: [alice], targetsKeys: [alice], onlineKey: online, artifacts });
+    const main = stateOf(model.files());
+    const paths = Object.keys(artifacts);
+    const read = new Set([...paths.filter(() => next() < 0.3), 'added/new.txt', '0-first.txt', 'zz-last.txt']);
+    // The same edit for both drafts: each path read is removed, replaced or left as it is.
+    const choices = new Map([...read].map((path) => [path, next()]));
+    const edit = (draft: Draft): void => {
+      const targets = draft.targets('targets').targets;
+      for (const [path, choice] of choices) {
+        if (choice < 0.3) delete targets[path];
+        else if (choice < 0.8) setOwn(targets as unknown as Record<string, unknown>, path, { hashes: { sha256: sha256(path) }, length: path.length, ...(choice < 0.4 ? { custom: { note: 'x' } } : {}) });
+      }
+    };
+    for (const [layout, rewrite] of layouts) {
+      const full = readInPart(main, new Set(paths.concat([...read])), rewrite); // every entry read: the full parse's bytes
+      const part = readInPart(main, read, rewrite);
+      const results = [full, part].map((state) => {
+        const draft = new Draft(state, main);
+        edit(draft);
+        return draft.finish(AT).changes.map((change) => [change.path, change.content?.toString('utf8') ?? null]);
+      });
+      assert.equal(results[1], results[0], `${layout}, round ${round}`);
+    }
+  }
+});
+
+test('an edit of a file read in part may only touch the entries read', () => {
+  const { alice, online } = world();
+  const model = new RepoModel({ rootKeys: [alice], targetsKeys: [alice], onlineKey: online, artifacts: { 'a.txt': 'a', 'b.txt': 'b' } });
+  const main = stateOf(model.files());
+  const draft = new Draft(readInPart(main, new Set(['a.txt'])), main);
+  draft.targets('targets').targets['b.txt'] = { hashes: { sha256: sha256('x') }, length: 1 };
+  assert.throws(() => draft.finish(AT), /read in part, and the edit touched b\.txt/);
 });
 
 test('targets sync removes the metadata of a role nobody delegates any more', () => {

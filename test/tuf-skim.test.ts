@@ -3,10 +3,10 @@
 // metadata read in part still verifies over the whole file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatMetadata } from '../git-tuf/tuf/json.js';
+import { formatMetadata, formatMetadataValue } from '../git-tuf/tuf/json.js';
 import { parseMetadata, type JsonObject } from '../git-tuf/tuf/metadata.js';
 import { useFactMemo } from '../git-tuf/tuf/memo.js';
-import { changedTargetPaths, skimTargets } from '../git-tuf/tuf/skim.js';
+import { changedTargetPaths, rewriteTargetsMap, skimTargets } from '../git-tuf/tuf/skim.js';
 import { checkSignatures, KeyRing, type Authority } from '../git-tuf/tuf/verify.js';
 import { signDocument, targetEntry, testKey } from './helpers/tuf-repo.js';
 
@@ -137,6 +137,45 @@ test('the text comparison counts the last of repeated keys, however they are wri
   // Only the last signed.targets counts.
   assert.equal(compare('{"signed": {"targets": {"a": 1}}, "signed": {"targets": {"b": 1}}}', '{"signed": {"targets": {"b": 1}}}'), []);
   assert.is(changedTargetPaths(Buffer.from('{"signed": {}}'), Buffer.from(wrap('"a": 1'))), null);
+});
+
+test('a targets map rewritten in place is what formatMetadata writes for the edited file, when the file has its layout', () => {
+  const next = random(21);
+  for (let round = 0; round < 40; round++) {
+    const targets: JsonObject = {};
+    for (let i = 0; i < Math.floor(next() * 50); i++) targets[`dir${i % 5}/file${i}.txt`] = targetEntry(`content ${i}`) as JsonObject;
+    const value = { signatures: [], signed: { _type: 'targets', targets, version: 1 } };
+    const bytes = formatMetadata(value);
+    const paths = Object.keys(targets);
+    const dropped = new Set([...paths.filter(() => next() < 0.2), 'a-new.txt', 'dir2/new.txt', 'zzz.txt']);
+    const added = new Map([...dropped].filter(() => next() < 0.6).map((path): [string, JsonObject] => [path, { ...(targetEntry(path) as JsonObject), ...(next() < 0.3 ? { custom: { n: 1 } } : {}) }]));
+    const pieces = rewriteTargetsMap(bytes, dropped, new Map([...added].map(([path, entry]) => [path, formatMetadataValue(entry, 3)])));
+    assert.ok(pieces, `round ${round}: the python-tuf layout is rewritten in place`);
+    const edited: JsonObject = Object.fromEntries(Object.entries(targets).filter(([path]) => !dropped.has(path)));
+    for (const [path, entry] of added) edited[path] = entry;
+    const expected = formatMetadata({ ...value, signed: { ...value.signed, targets: edited } }).toString('utf8');
+    const header = formatMetadata({ ...value, signed: { ...value.signed, targets: {} } }).toString('utf8');
+    const at = header.indexOf('"targets": {}') + '"targets": '.length;
+    assert.is(`${header.slice(0, at)}${Buffer.concat(pieces).toString('utf8')}${header.slice(at + 2)}`, expected, `round ${round}`);
+  }
+});
+
+test('a targets map in another layout, out of order, with repeated or escaped keys is not rewritten in place', () => {
+  const targets = { 'a.txt': targetEntry('a'), 'b.txt': targetEntry('b') };
+  const value = { signatures: [], signed: { _type: 'targets', targets, version: 1 } };
+  const none = new Map<string, string>();
+  assert.ok(rewriteTargetsMap(formatMetadata(value), new Set(), none), 'the layout itself is');
+  const text = formatMetadata(value).toString('utf8');
+  for (const [what, bytes] of [
+    ['indent 4', Buffer.from(JSON.stringify(value, null, 4))],
+    ['compact', Buffer.from(JSON.stringify(value))],
+    ['out of order', Buffer.from(text.replace('"a.txt"', '"c.txt"'))],
+    ['a repeated key', Buffer.from(text.replace('"b.txt"', '"a.txt"'))],
+    ['an escaped key', Buffer.from(text.replace('"b.txt"', '"b\\u00fc.txt"'))],
+  ] as const) {
+    assert.is(rewriteTargetsMap(bytes, new Set(), none), null, what);
+  }
+  assert.is(rewriteTargetsMap(formatMetadata(value), new Set(), new Map([['ü.txt', '{}']])), null, 'an added key that needs an escape');
 });
 
 test('metadata read in part says so, and its signatures verify over the whole file', () => {

@@ -10,7 +10,8 @@ import type { FileChange } from '../git/write.js';
 import { EVENT_STATE_FILE, METADATA_DIR, roleFile, roleMetadata, type RepositoryState } from '../repo/state.js';
 import { delegationTree } from '../tuf/delegation.js';
 import { expiresAfter } from '../tuf/expires.js';
-import { formatMetadata, sameJson } from '../tuf/json.js';
+import { formatMetadata, formatMetadataValue, sameJson } from '../tuf/json.js';
+import { rewriteTargetsMap } from '../tuf/skim.js';
 import { rolePeriods, type DelegatedRole, type JsonObject, type RootSigned, type Signature, type Signed, type TargetsSigned } from '../tuf/metadata.js';
 
 interface DraftDocument {
@@ -18,6 +19,11 @@ interface DraftDocument {
   /** `signed` as the event had it, never edited (null: a new role). */
   original: Signed | null;
   renew: boolean;
+  /**
+   * Set for a targets file read in part (the entries of `read` paths only): its bytes, from which
+   * the entries not read are written back unparsed. Edits may touch only the entries read.
+   */
+  readInPart?: { bytes: Buffer; read: ReadonlySet<string> };
 }
 
 export interface DraftResult {
@@ -54,6 +60,36 @@ function copyToEdit(document: JsonObject): DraftDocument['document'] {
   return copy;
 }
 
+/**
+ * formatMetadata(document) for a targets file read in part, whose `signed.targets` holds the
+ * entries of `read` paths only, as edited: the entries not read are the file's own. They are
+ * copied from its bytes where its layout is formatMetadata's (python-tuf's), else the file is
+ * parsed in full to write it.
+ */
+function formatReadInPart(role: string, document: DraftDocument['document'], { bytes, read }: NonNullable<DraftDocument['readInPart']>): Buffer {
+  const targets = (document.signed as TargetsSigned).targets;
+  const outside = Object.keys(targets).filter((path) => !read.has(path));
+  if (outside.length > 0) throw new GitTufError('internal', `${roleFile(role)} was read in part, and the edit touched ${outside[0]}, which was not read`);
+  const header = { ...document, signed: { ...document.signed, targets: {} } };
+  const map = rewriteTargetsMap(bytes, read, new Map(Object.entries(targets).map(([path, entry]) => [path, formatMetadataValue(entry, 3)])));
+  if (map !== null) {
+    // The rest of the file written as formatMetadata writes it, the entries spliced in for `{}`.
+    const text = formatMetadataValue(header, 0);
+    const empty = text.indexOf(TARGETS_AT_TWO);
+    if (empty !== -1 && text.indexOf(TARGETS_AT_TWO, empty + 1) === -1) {
+      const at = empty + TARGETS_AT_TWO.length - 2;
+      return Buffer.concat([Buffer.from(text.slice(0, at), 'latin1'), ...map, Buffer.from(text.slice(at + 2), 'latin1')]);
+    }
+  }
+  const whole = (JSON.parse(bytes.toString('utf8')) as { signed: TargetsSigned }).signed.targets;
+  for (const path of read) delete whole[path];
+  for (const [path, entry] of Object.entries(targets)) setOwn(whole as unknown as JsonObject, path, entry);
+  return formatMetadata({ ...header, signed: { ...header.signed, targets: whole } });
+}
+
+/** `signed.targets` emptied, as formatMetadata writes it: two levels down. */
+const TARGETS_AT_TWO = '\n  "targets": {}';
+
 export class Draft {
   readonly event: RepositoryState;
   readonly knownGood: RepositoryState;
@@ -87,8 +123,8 @@ export class Draft {
     if (entry?.error) throw entry.error;
     const metadata = entry?.metadata;
     if (!metadata) throw new GitTufError('usage', `there is no role ${role} in this event (${roleFile(role)} is missing)`, { hint: 'create it with git tuf delegate, or check the role name' });
-    if (metadata.targetsRead) throw new GitTufError('internal', `${roleFile(role)} was read only in part and cannot be edited`);
     draft = { document: copyToEdit(metadata.document), original: metadata.signed, renew: false };
+    if (metadata.targetsRead) draft.readInPart = { bytes: metadata.bytes, read: metadata.targetsRead };
     this.#documents.set(role, draft);
     return draft;
   }
@@ -171,7 +207,7 @@ export class Draft {
       if (expiryDays !== undefined) signed.expires = expiresAfter(at, expiryDays);
       if (!this.isOnline(role)) draft.document.signatures = this.expectedKeyids(role).map((keyid) => ({ keyid, sig: '' }));
       else draft.document.signatures = [];
-      const bytes = formatMetadata(draft.document);
+      const bytes = draft.readInPart ? formatReadInPart(role, draft.document, draft.readInPart) : formatMetadata(draft.document);
       result.changes.push({ path: roleFile(role), content: bytes });
       if (role === 'root') result.changes.push({ path: `${METADATA_DIR}/root_history/${signed.version}.root.json`, content: bytes });
       result.bumped.push({ role, version: signed.version, expires: signed.expires });

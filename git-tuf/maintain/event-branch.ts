@@ -59,7 +59,8 @@ export interface EventEditOptions {
   /**
    * The edit looks only at the artifacts changed since a commit whose artifacts matched the same
    * targets metadata (artifact-match.ts), when there is one: only those are listed (the state's
-   * `scope`). Its metadata is read in full all the same.
+   * `scope`), and only their entries of the targets metadata (the draft writes the others back
+   * as they are).
    */
   changedArtifactsOnly?: boolean;
 }
@@ -119,9 +120,9 @@ export async function editEvent(git: GitRepository, name: string, options: Event
     // The metadata of a checked-out event is read from its files (git's id of them proves them).
     const workTree = base !== null && git.workTree !== null && (await git.head()).commit === base ? git.workTree : undefined;
     const scoped = base && options.changedArtifactsOnly ? await scopedLoad(git, base, workTree) : undefined;
-    const event = base ? (await openState(git, base, { scoped, wholeMetadata: true })).state : emptyState();
+    const event = base ? (await openState(git, base, { scoped })).state : emptyState();
     // Edits look at known good's metadata (versions, root keys), never at its artifacts.
-    const knownGood = knownGoodCommit ? (await openState(git, knownGoodCommit, { reuse: event, metadataOnly: true })).state : emptyState();
+    const knownGood = knownGoodCommit ? (await openState(git, knownGoodCommit, { reuse: event, metadataOnly: true, ...(scoped ? { onlyTargets: scoped.paths } : {}) })).state : emptyState();
     const plan = await edit({ git, event, knownGood, digests, base });
     const result = plan.draft.finish(options.at);
     const changes = [...result.changes, ...(plan.extra ?? [])];

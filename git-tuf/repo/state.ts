@@ -160,8 +160,6 @@ export interface OpenOptions {
    * have the committed bytes (git's id of them proves it) instead of unpacking them.
    */
   workTree?: string;
-  /** With `scoped`: parse the targets metadata in full all the same (to edit it), not only the scope's entries. */
-  wholeMetadata?: boolean;
   /** metadata/ already listed and its blobs asked for (metadataOnly): see readMetadata. */
   metadataRead?: MetadataRead;
   /**
@@ -211,7 +209,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   for (const entry of targetEntries) artifacts.set(entry.path, { path: entry.path, mode: entry.mode, oid: entry.oid });
   const digested = options.digests ? digestAll(artifacts.values(), options.digests, options.workTree) : Promise.resolve();
   digested.catch(() => {}); // the caller awaits it; an error meanwhile must not go unhandled
-  const onlyTargets = options.wholeMetadata ? undefined : (scoped?.paths ?? (options.metadataOnly ? options.onlyTargets : undefined));
+  const onlyTargets = scoped?.paths ?? (options.metadataOnly ? options.onlyTargets : undefined);
   const known = parsedByOid(reuse, onlyTargets);
   const blobs = metadataEntries.filter((entry) => entry.type === 'blob');
   const toRead = blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`));

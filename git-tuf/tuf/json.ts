@@ -115,12 +115,19 @@ function pathAt(text: string, offset: number): (string | number)[] {
  * ensure_ascii escapes per UTF-16 unit (an astral character as its surrogate pair).
  */
 export function formatMetadata(value: unknown): Buffer {
+  return Buffer.from(formatMetadataValue(value, 0), 'latin1');
+}
+
+/**
+ * The text formatMetadata writes for `value` where it stands `depth` levels down in a document
+ * (its first line not indented), all ASCII: to write part of a file without the rest.
+ */
+export function formatMetadataValue(value: unknown, depth: number): string {
   const parts: string[] = [];
-  write(prepareForStringify(value, METADATA), '\n', parts);
-  let text = parts.join('');
+  write(prepareForStringify(value, METADATA), `\n${' '.repeat(depth)}`, parts);
+  const text = parts.join('');
   // Every escape is ASCII, so all-ASCII output has as many UTF-8 bytes as UTF-16 units.
-  if (Buffer.byteLength(text, 'utf8') !== text.length || text.includes('\u007f')) text = text.replace(NOT_ASCII, pyEscape);
-  return Buffer.from(text, 'latin1');
+  return Buffer.byteLength(text, 'utf8') !== text.length || text.includes('\u007f') ? text.replace(NOT_ASCII, pyEscape) : text;
 }
 
 const METADATA: Dialect = { name: 'metadata', verb: 'write', raw: false };

@@ -198,3 +198,86 @@ export function changedTargetPaths(before: Buffer, after: Buffer): Set<string> |
   for (const path of restB.keys()) if (!restA.has(path)) changed.add(path);
   return changed;
 }
+
+/** How formatMetadata lays out `signed.targets` (two levels down): its entries one per line, three spaces in. */
+const MAP_OPEN = Buffer.from('{\n   ');
+const MAP_BETWEEN = Buffer.from(',\n   ');
+const MAP_CLOSE = Buffer.from('\n  }');
+
+function bytesAt(bytes: Buffer, at: number, expected: Buffer): boolean {
+  return bytes.compare(expected, 0, expected.length, at, at + expected.length) === 0;
+}
+
+/** A key formatMetadata writes as it is and sorts as its bytes: printable ASCII, no quote or backslash. */
+function isPlainKey(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return false;
+  }
+  return true;
+}
+
+/**
+ * The `signed.targets` object of `bytes`, in pieces to concatenate, with every entry of a path in `dropped` left out
+ * (repeated keys too) and the `added` entries put in (path → the text formatMetadata writes for
+ * the entry's value, three levels down): the entries in between are copied as they are, so a
+ * file read in part is written without the rest being parsed. Null unless that gives what
+ * formatMetadata gives for the whole file: the object laid out as it lays it out, with plain keys
+ * in order, none repeated (and the entries' values as it writes them, which is not checked: a
+ * file in another layout inside its entries keeps it there).
+ */
+export function rewriteTargetsMap(bytes: Buffer, dropped: ReadonlySet<string>, added: ReadonlyMap<string, string>): Buffer[] | null {
+  const layout = layoutOf(bytes);
+  if (layout === null) return null;
+  const { spans, start, end } = layout;
+  const count = spans.length / 3;
+  if (count === 0 && end - start !== 2) return null;
+  if (count > 0 && (spans[0] !== start + MAP_OPEN.length || !bytesAt(bytes, start, MAP_OPEN) || spans[spans.length - 1]! + MAP_CLOSE.length !== end || !bytesAt(bytes, end - MAP_CLOSE.length, MAP_CLOSE))) return null;
+  // Keys compared in place (no buffer allocated per key: there are 100k of them).
+  const keyStart = (i: number): number => spans[3 * i]! + 1;
+  const keyEnd = (i: number): number => spans[3 * i + 1]! - 1;
+  const lengths = new Set([...dropped].map((path) => Buffer.byteLength(path)));
+  const drops: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const [start, end] = [keyStart(i), keyEnd(i)];
+    if (!isPlainKey(bytes, start, end)) return null;
+    if (i > 0 && (spans[3 * i - 1]! + MAP_BETWEEN.length !== start - 1 || !bytesAt(bytes, spans[3 * i - 1]!, MAP_BETWEEN) || bytes.compare(bytes, start, end, keyStart(i - 1), keyEnd(i - 1)) >= 0)) return null;
+    if (lengths.has(end - start) && dropped.has(bytes.toString('latin1', start, end))) drops.push(i);
+  }
+  const additions = [...added].map(([path, text]) => ({ path: Buffer.from(path), text }));
+  if (additions.some(({ path }) => !isPlainKey(path, 0, path.length))) return null;
+  additions.sort((a, b) => Buffer.compare(a.path, b.path));
+  // Where each goes: before the first entry whose key sorts after it.
+  const inserts = additions.map(({ path, text }) => {
+    let low = 0;
+    let high = count;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (path.compare(bytes, keyStart(middle), keyEnd(middle)) < 0) high = middle;
+      else low = middle + 1;
+    }
+    return { at: low, text: Buffer.concat([Buffer.from('"'), path, Buffer.from(`": ${text}`)]) };
+  });
+  const parts: Buffer[] = [];
+  const emit = (piece: Buffer): void => void parts.push(parts.length === 0 ? MAP_OPEN : MAP_BETWEEN, piece);
+  let i = 0;
+  let insert = 0;
+  let drop = 0;
+  while (i < count || insert < inserts.length) {
+    const nextInsert = insert < inserts.length ? inserts[insert]!.at : count;
+    const nextDrop = drop < drops.length ? drops[drop]! : count;
+    const stop = Math.min(nextInsert, nextDrop, count);
+    if (stop > i) {
+      // A run of kept entries, copied with the separators between them.
+      emit(bytes.subarray(spans[3 * i]!, spans[3 * (stop - 1) + 2]!));
+      i = stop;
+    } else if (insert < inserts.length && nextInsert === i) emit(inserts[insert++]!.text);
+    else {
+      i++;
+      drop++;
+    }
+  }
+  if (parts.length === 0) return [Buffer.from('{}')];
+  parts.push(MAP_CLOSE);
+  return parts;
+}
