@@ -29,9 +29,10 @@ test('a verified signature and a well-formed file are remembered under the blob 
   try {
     const bytes = formatMetadata(signDocument(signed, [alice]));
     const good = parseMetadata(bytes, 'metadata/targets.json', 'targets', 'a'.repeat(40));
-    assert.equal([...memo.store], [`well-formed\0targets\0${'a'.repeat(40)}`]);
+    // Well-formed, and how many paths it lists (for proving later versions of it: provenWellFormed).
+    assert.equal([...memo.store], [`well-formed\0targets\0${'a'.repeat(40)}`, `target-paths\0${'a'.repeat(40)}\u{0}0`]);
     assert.ok(checkSignatures(good, authority).met);
-    assert.is(memo.store.size, 2);
+    assert.is(memo.store.size, 3);
     // The second parse of the same blob takes the fast path and gives the same metadata.
     const again = parseMetadata(bytes, 'metadata/targets.json', 'targets', 'a'.repeat(40));
     assert.equal(again.document, good.document);
@@ -42,16 +43,16 @@ test('a verified signature and a well-formed file are remembered under the blob 
     document.signatures[0]!.sig = document.signatures[0]!.sig.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     const tampered = parseMetadata(formatMetadata(document), 'metadata/targets.json', 'targets', 'b'.repeat(40));
     assert.not.ok(checkSignatures(tampered, authority).met);
-    assert.is(memo.store.size, 3, 'the tampered file is well-formed, but its signature is never remembered');
+    assert.is(memo.store.size, 5, 'the tampered file is well-formed, but its signature is never remembered');
 
     const malformed = Buffer.from(bytes.toString('utf8').replace('"version": 1', '"version": 1.0'));
     for (let i = 0; i < 2; i++) {
       assert.throws(() => parseMetadata(malformed, 'metadata/targets.json', 'targets', 'c'.repeat(40)), (error: unknown) => error instanceof GitTufError);
     }
-    assert.is(memo.store.size, 3, 'a malformed file is never remembered');
+    assert.is(memo.store.size, 5, 'a malformed file is never remembered');
     // Without a blob id (bytes not from git) nothing is remembered.
     checkSignatures(parseMetadata(bytes, 'metadata/targets.json', 'targets'), authority);
-    assert.is(memo.store.size, 3);
+    assert.is(memo.store.size, 5);
   } finally {
     useFactMemo(null);
   }

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GitTufError } from '../git-tuf/errors.js';
 import { expiresAfter, formatExpires, parseExpires } from '../git-tuf/tuf/expires.js';
-import { parseMetadata, roleNameProblem, targetPathProblem } from '../git-tuf/tuf/metadata.js';
+import { parseMetadata, provenWellFormed, roleNameProblem, targetPathProblem } from '../git-tuf/tuf/metadata.js';
+import { useFactMemo } from '../git-tuf/tuf/memo.js';
 import { formatMetadata } from '../git-tuf/tuf/json.js';
 
 const targets = (signed: Record<string, unknown> = {}, signatures: unknown = []): Buffer =>
@@ -110,6 +111,117 @@ test('target paths and role names that would escape their directory', () => {
   for (const good of ['a', 'a/b/c.txt', '.hidden', 'a/.b', 'é/ü', '...', 'a/..b', '.a./b.', 'a/b..']) assert.is(targetPathProblem(good), null, good);
   for (const bad of ['', '.', '..', 'a/b', '.hidden', 'root', 'targets']) assert.ok(roleNameProblem(bad), bad);
   assert.is(roleNameProblem('registry.npmjs.org'), null);
+});
+
+/** Runs `action` with a fact memo of its own, as a run with the store of a clone would. */
+function withMemo<T>(action: () => T): T {
+  const facts = new Set<string>();
+  useFactMemo({ has: (fact) => facts.has(fact), add: (fact) => void facts.add(fact) });
+  try {
+    return action();
+  } finally {
+    useFactMemo(null);
+  }
+}
+
+const entry = (i: number): Record<string, unknown> => ({ hashes: { sha256: i.toString(16).padStart(64, '0') }, length: i });
+const manyTargets = (count: number): Record<string, unknown> => Object.fromEntries(Array.from({ length: count }, (_, i) => [`dir${i % 4}/file${i}.txt`, entry(i)]));
+
+/** Whether parseMetadata's full check accepts the bytes. */
+function fullyWellFormed(bytes: Buffer): boolean {
+  try {
+    parseMetadata(bytes, 'metadata/targets.json', 'targets');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('a targets file that differs from a well-formed one in some entries is proven well-formed by checking those', () => {
+  withMemo(() => {
+    const basis = targets({ targets: manyTargets(40) });
+    parseMetadata(basis, 'metadata/targets.json', 'targets', 'basis');
+    const changed = manyTargets(40);
+    changed['dir1/file5.txt'] = entry(999);
+    changed['new/file.txt'] = { ...entry(7), custom: { note: 'x' } };
+    delete changed['dir2/file6.txt'];
+    assert.ok(provenWellFormed(targets({ targets: changed, version: 4 }), 'metadata/targets.json', basis, 'basis'));
+    assert.ok(provenWellFormed(targets({ targets: manyTargets(40) }, [{ keyid: 'aa', sig: '00' }]), 'metadata/targets.json', basis, 'basis'), 'only the signatures differ');
+    // Laid out otherwise, every entry differs and is checked: proven, with no gain.
+    assert.ok(provenWellFormed(Buffer.from(JSON.stringify(JSON.parse(targets({ targets: changed }).toString()), null, 4)), 'metadata/targets.json', basis, 'basis'));
+  });
+});
+
+test('nothing malformed is proven: not in the entries that differ, not elsewhere in the file', () => {
+  withMemo(() => {
+    const basis = targets({ targets: manyTargets(40) });
+    parseMetadata(basis, 'metadata/targets.json', 'targets', 'basis');
+    const text = basis.toString();
+    const malformed: [string, string][] = [
+      ['a length as a string', text.replace('"length": 9\n', '"length": "9"\n')],
+      ['a negative length', text.replace('"length": 9\n', '"length": -9\n')],
+      ['a float length', text.replace('"length": 9\n', '"length": 9.5\n')],
+      ['upper-case hex', text.replace('"sha256": "0000000000000000000000000000000000000000000000000000000000000009"', '"sha256": "000000000000000000000000000000000000000000000000000000000000000A"')],
+      ['a truncated entry', text.replace('"length": 9\n', '"length": \n')],
+      ['a version as a string', text.replace('"version": 3', '"version": "4"')],
+      ['an unreadable expiry', text.replace('2030-01-01T00:00:00Z', 'next year')],
+      ['a float in the header', text.replace('"version": 3', '"version": 3, "x-n": 1.5')],
+      ['a repeated signature key', targets({ targets: manyTargets(40) }, [{ keyid: 'aa', sig: '' }, { keyid: 'aa', sig: '' }]).toString()],
+    ];
+    for (const [what, bytes] of malformed) {
+      assert.not.ok(fullyWellFormed(Buffer.from(bytes)), `${what}: malformed`);
+      assert.not.ok(provenWellFormed(Buffer.from(bytes), 'metadata/targets.json', basis, 'basis'), `${what}: not proven`);
+    }
+  });
+});
+
+test('a basis that repeats a path proves nothing: the entry it hid could come back', () => {
+  withMemo(() => {
+    // The first "a.txt" is malformed and hidden by the second, so the file is well-formed…
+    const good = targets({ targets: { 'a.txt': entry(1), 'b.txt': entry(2) } }).toString();
+    const basis = Buffer.from(good.replace('"a.txt": {', '"a.txt": {"length": "bad"},\n   "a.txt": {'));
+    assert.ok(fullyWellFormed(basis));
+    parseMetadata(basis, 'metadata/targets.json', 'targets', 'basis');
+    // … until the good one is removed, and the bad one is what a client would read.
+    const event = Buffer.from(basis.toString().replace(/,\n {3}"a\.txt": \{\n[^]*?\n {3}\}/, ''));
+    assert.not.ok(fullyWellFormed(event));
+    assert.not.ok(provenWellFormed(event, 'metadata/targets.json', basis, 'basis'));
+  });
+});
+
+test('a basis not known well-formed, or known without its count of paths, proves nothing', () => {
+  const basis = targets({ targets: manyTargets(10) });
+  const event = targets({ targets: manyTargets(11) });
+  withMemo(() => assert.not.ok(provenWellFormed(event, 'metadata/targets.json', basis, 'basis'), 'not known'));
+  const facts = new Set(['well-formed\0targets\0basis']);
+  useFactMemo({ has: (fact) => facts.has(fact), add: () => {} });
+  try {
+    assert.not.ok(provenWellFormed(event, 'metadata/targets.json', basis, 'basis'), 'known well-formed, but not how many paths it lists');
+  } finally {
+    useFactMemo(null);
+  }
+});
+
+test('random damage to a file is never proven well-formed when a full check refuses it', () => {
+  let seed = 3;
+  const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  withMemo(() => {
+    const basis = targets({ targets: manyTargets(30), delegations: { keys: {}, roles: [] } });
+    parseMetadata(basis, 'metadata/targets.json', 'targets', 'basis');
+    const alphabet = '"{}[],:0123456789.-e \n\\atfnu';
+    let refused = 0;
+    let proven = 0;
+    for (let round = 0; round < 3000; round++) {
+      const bytes = Buffer.from(basis);
+      for (let edits = 1 + Math.floor(next() * 3); edits > 0; edits--) bytes[Math.floor(next() * bytes.length)] = alphabet.charCodeAt(Math.floor(next() * alphabet.length));
+      const full = fullyWellFormed(bytes);
+      if (!full) refused++;
+      if (!provenWellFormed(bytes, 'metadata/targets.json', basis, 'basis')) continue;
+      proven++;
+      assert.ok(full, `round ${round}: proven, but a full check refuses:\n${bytes.toString()}`);
+    }
+    assert.ok(refused > 1000 && proven > 100, `both kinds of damage occur (${refused} of 3000 refused, ${proven} proven)`);
+  });
 });
 
 test.run();

@@ -192,7 +192,7 @@ test('metadata read in part says so, and its signatures verify over the whole fi
     assert.equal(Object.keys(first.signed.targets), ['a.txt', 'b.txt']);
     store.clear();
     parseMetadata(bytes, 'metadata/targets.json', 'targets', blobId);
-    assert.equal([...store], [`well-formed\0targets\0${blobId}`], 'only the well-formed fact is known: signatures are checked afresh');
+    assert.equal([...store], [`well-formed\0targets\0${blobId}`, `target-paths\0${blobId}\u{0}2`], 'only the facts of the file (well-formed, two paths) are known: signatures are checked afresh');
     const part = parseMetadata(bytes, 'metadata/targets.json', 'targets', blobId, new Set(['a.txt']));
     assert.equal(part.targetsRead, new Set(['a.txt']));
     assert.equal(part.signed.targets, { 'a.txt': targetEntry('a') });

@@ -46,19 +46,20 @@ export async function loadEvent(git: GitRepository, where: EventLocation, at: Da
   // commits' files are asked for at once; known good's are read while the event's are parsed.
   const [eventRead, knownGoodRead] = (await readMetadata(git, [where.commit, where.knownGoodCommit], [where.workTree])) as [MetadataRead, MetadataRead];
   // For a report, the entries that can have changed are found by comparing the files' bytes, and
-  // only those (and the changed files') are read, once the files are known to be well-formed:
-  // before the event is read if it was seen before, else once reading it in full has checked it.
-  const entriesToRead = async (): Promise<{ entryChanges: Map<string, Set<string>>; onlyTargets: Set<string> } | undefined> => {
-    const entryChanges = options.reportOnly ? await changedTargetEntries(eventRead, knownGoodRead) : undefined;
-    if (!entryChanges) return undefined;
+  // only those (and the changed files') are read, once the files are known to be well-formed: seen
+  // before, proven from known good's (only what differs is checked), or once read in full.
+  const entriesToRead = async (): Promise<{ entryChanges: Map<string, Set<string>>; onlyTargets: Set<string>; proven: Set<string> } | undefined> => {
+    const found = options.reportOnly ? await changedTargetEntries(eventRead, knownGoodRead) : undefined;
+    if (!found) return undefined;
     const onlyTargets = new Set((await changing).map((change) => change.path));
-    for (const paths of entryChanges.values()) for (const path of paths) onlyTargets.add(path);
-    return { entryChanges, onlyTargets };
+    for (const paths of found.changes.values()) for (const path of paths) onlyTargets.add(path);
+    return { entryChanges: found.changes, onlyTargets, proven: found.proven };
   };
   let partial = await entriesToRead();
-  const metadata = (await openState(git, where.commit, { metadataOnly: true, metadataRead: eventRead, ...(partial ? { onlyTargets: partial.onlyTargets } : {}) })).state;
+  const readInPart = (): { onlyTargets?: Set<string>; provenWellFormed?: Set<string> } => (partial ? { onlyTargets: partial.onlyTargets, provenWellFormed: partial.proven } : {});
+  const metadata = (await openState(git, where.commit, { metadataOnly: true, metadataRead: eventRead, ...readInPart() })).state;
   partial ??= await entriesToRead();
-  const knownGood = (await openState(git, where.knownGoodCommit, { reuse: metadata, metadataOnly: true, metadataRead: knownGoodRead, ...(partial ? { onlyTargets: partial.onlyTargets } : {}) })).state;
+  const knownGood = (await openState(git, where.knownGoodCommit, { reuse: metadata, metadataOnly: true, metadataRead: knownGoodRead, ...readInPart() })).state;
   const files = await changing;
   const scope = changedArtifacts(metadata, knownGood, files, partial?.entryChanges);
   // Only what the event changed needs listing, hashing and matching; known good is main's to verify.

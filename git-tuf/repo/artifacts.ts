@@ -4,11 +4,11 @@
  * directory), and each listed entry must be a real, safe file that its role may describe.
  */
 import { delegationTree, lookupTarget, pathAllowed } from '../tuf/delegation.js';
-import { knownWellFormed, targetPathProblem, type TargetFile, type TargetsSigned } from '../tuf/metadata.js';
+import { knownWellFormed, provenWellFormed, targetPathProblem, type TargetFile, type TargetsSigned } from '../tuf/metadata.js';
 import type { ChangedFile, TreeEntry } from '../git/repository.js';
 import { changedTargetPaths } from '../tuf/skim.js';
 import type { ArtifactChange } from './report.js';
-import { isRegularFile, roleFile, TARGETS_DIR, type Artifact, type MetadataRead, type RepositoryState } from './state.js';
+import { isRegularFile, METADATA_DIR, roleFile, TARGETS_DIR, type Artifact, type MetadataRead, type RepositoryState } from './state.js';
 
 /**
  * unsafe: a symlink, submodule or unsafe path (never acceptable). unlisted / differs / no-file:
@@ -180,29 +180,37 @@ export function changedArtifacts(event: RepositoryState, knownGood: RepositorySt
 
 /**
  * For each targets role whose file differs between two commits' metadata, the paths whose
- * entries can differ, read off the files' bytes without parsing them (tuf/skim.ts). Undefined
- * unless every such pair is known well-formed: only then are the bytes sure to be valid JSON.
+ * entries can differ, read off the files' bytes without parsing them (tuf/skim.ts); and the
+ * event's files among them that were new to the fact memo but proven well-formed from known
+ * good's (provenWellFormed), which openState may then read in part too. Undefined unless every
+ * such pair is known or proven well-formed: only then are the bytes sure to be valid JSON.
  */
-export async function changedTargetEntries(event: MetadataRead, knownGood: MetadataRead): Promise<Map<string, Set<string>> | undefined> {
+export async function changedTargetEntries(event: MetadataRead, knownGood: MetadataRead): Promise<{ changes: Map<string, Set<string>>; proven: Set<string> } | undefined> {
   const before = new Map(knownGood.entries.map((entry) => [entry.path, entry]));
-  const pairs: { role: string; after: string; before: string }[] = [];
+  const pairs: { role: string; file: string; after: string; before: string }[] = [];
   for (const entry of event.entries) {
     const role = targetsRoleOf(entry);
     const previous = before.get(entry.path);
     if (role === null || !previous || previous.oid === entry.oid || targetsRoleOf(previous) === null) continue;
-    // Known before any bytes are awaited: an event read for the first time is not kept waiting.
-    if (!knownWellFormed('targets', entry.oid) || !knownWellFormed('targets', previous.oid)) return undefined;
-    pairs.push({ role, after: entry.oid, before: previous.oid });
+    // Known good's must be known before any bytes are awaited: a first look is not kept waiting.
+    if (!knownWellFormed('targets', previous.oid)) return undefined;
+    pairs.push({ role, file: `${METADATA_DIR}/${entry.path}`, after: entry.oid, before: previous.oid });
   }
   const [eventBlobs, knownGoodBlobs] = await Promise.all([event.blobs, knownGood.blobs]);
   const changes = new Map<string, Set<string>>();
+  const proven = new Set<string>();
   for (const pair of pairs) {
     const [afterBytes, beforeBytes] = [eventBlobs.get(pair.after), knownGoodBlobs.get(pair.before)];
-    const changed = afterBytes && beforeBytes ? changedTargetPaths(beforeBytes, afterBytes) : null;
+    if (!afterBytes || !beforeBytes) return undefined;
+    if (!knownWellFormed('targets', pair.after)) {
+      if (!provenWellFormed(afterBytes, pair.file, beforeBytes, pair.before)) return undefined;
+      proven.add(pair.after);
+    }
+    const changed = changedTargetPaths(beforeBytes, afterBytes);
     if (changed === null) return undefined;
     changes.set(pair.role, changed);
   }
-  return changes;
+  return { changes, proven };
 }
 
 /** The targets-type role whose file a metadata/ entry is (null: root, snapshot, timestamp or no role file). */

@@ -100,9 +100,9 @@ export function roleMetadata<T extends RoleType>(state: RepositoryState, role: s
   return entry?.metadata as Metadata<SignedByType[T]> | undefined;
 }
 
-function parseFile<T extends RoleType>(file: string, oid: string, bytes: Buffer, type: T, onlyTargets?: ReadonlySet<string>): MetadataFile<T> {
+function parseFile<T extends RoleType>(file: string, oid: string, bytes: Buffer, type: T, onlyTargets?: ReadonlySet<string>, proven = false): MetadataFile<T> {
   try {
-    return { file, oid, metadata: parseMetadata(bytes, file, type, oid, onlyTargets) };
+    return { file, oid, metadata: parseMetadata(bytes, file, type, oid, onlyTargets, proven) };
   } catch (error) {
     if (error instanceof GitTufError) return { file, oid, error };
     throw error;
@@ -167,6 +167,8 @@ export interface OpenOptions {
    * (parseMetadata's `onlyTargets`), for a state whose checks look at no other artifact.
    */
   onlyTargets?: ReadonlySet<string>;
+  /** Blob ids of files new to the fact memo but proven well-formed (see provenWellFormed): read as known ones are. */
+  provenWellFormed?: ReadonlySet<string>;
 }
 
 /** A commit's metadata/ listing and the bytes of its blobs (by blob id), read ahead. */
@@ -239,7 +241,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   for (const entry of blobs) {
     const file = `${METADATA_DIR}/${entry.path}`;
     const parse = <T extends RoleType>(type: T): MetadataFile<T> =>
-      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type, onlyTargets);
+      (known.get(`${file}\0${entry.oid}`) as MetadataFile<T> | undefined) ?? parseFile(file, entry.oid, contents.get(entry.oid)!, type, onlyTargets, options.provenWellFormed?.has(entry.oid));
     const history = ROOT_HISTORY_FILE.exec(entry.path);
     if (entry.mode === '120000') state.strayFiles.push(file);
     else if (entry.path === 'root.json') state.root = parse('root');

@@ -7,7 +7,7 @@ import { GitTufError } from '../errors.js';
 import { parseExpires } from './expires.js';
 import { parseJson } from './json.js';
 import { knownFact, learnFact } from './memo.js';
-import { skimTargets } from './skim.js';
+import { skimTargets, targetsBesideCommon } from './skim.js';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -213,9 +213,11 @@ export function knownWellFormed(type: RoleType, blobId: string): boolean {
  * Parses and checks one metadata file. `expectedType` is the type its file name implies; a file
  * holding another type is an error (a targets file renamed to snapshot.json must not pass).
  */
-export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, expectedType: K, blobId?: string, onlyTargets?: ReadonlySet<string>): Metadata<SignedByType[K]> {
-  // These exact bytes passed every check below on an earlier run (tuf/memo.ts): only parse them.
+export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, expectedType: K, blobId?: string, onlyTargets?: ReadonlySet<string>, proven = false): Metadata<SignedByType[K]> {
+  // These exact bytes passed every check below on an earlier run (tuf/memo.ts), or were `proven`
+  // well-formed by provenWellFormed in this one: only parse them.
   const fact = blobId === undefined ? null : wellFormedFact(expectedType, blobId);
+  if (fact !== null && proven) learnFact(fact);
   if (fact !== null && knownFact(fact)) {
     // A caller that needs only some target entries of a large targets file gets only those.
     const skimmed = expectedType === 'targets' && onlyTargets !== undefined ? skimTargets(bytes, onlyTargets) : null;
@@ -229,12 +231,41 @@ export function parseMetadata<K extends RoleType>(bytes: Buffer, file: string, e
     const signed = document.signed as SignedByType[K];
     return { file, bytes, document, signed, signatures: document.signatures as Signature[], expires: parseExpires(signed.expires)!, blobId: blobId! };
   }
-  const metadata = checkedMetadata(bytes, file, expectedType, blobId);
+  const { metadata, targetPaths } = checkedMetadata(bytes, file, expectedType, blobId);
   if (fact !== null) learnFact(fact);
+  if (blobId !== undefined && targetPaths !== null) learnFact(targetPathsFact(blobId, targetPaths));
   return metadata;
 }
 
-function checkedMetadata<K extends RoleType>(bytes: Buffer, file: string, expectedType: K, blobId: string | undefined): Metadata<SignedByType[K]> {
+/** That the well-formed targets file with this blob id lists `count` different paths. */
+function targetPathsFact(blobId: string, count: number): string {
+  return `target-paths\0${blobId}\0${count}`;
+}
+
+/**
+ * Whether targets metadata `bytes` (blob id `blobId`), new to the fact memo, is well-formed, as
+ * proven from `basis`: a file known to be well-formed that repeats no path, and whose entries
+ * `bytes` shares but for a run of them (tuf/skim.ts targetsBesideCommon). The shared entries are
+ * the basis's own, each of which passed when the basis was checked (it repeats none, so none was
+ * hidden by a later one), and so is the space between them; the rest of the file, that run
+ * included, is checked here as a file of its own. False when any of that does not hold, or the
+ * rest fails: the caller then checks the file in full, which words what is wrong.
+ */
+export function provenWellFormed(bytes: Buffer, file: string, basis: Buffer, basisId: string): boolean {
+  if (!knownWellFormed('targets', basisId)) return false;
+  const beside = targetsBesideCommon(basis, bytes);
+  if (beside === null || !knownFact(targetPathsFact(basisId, beside.beforeCount))) return false;
+  try {
+    checkedMetadata(beside.rest, file, 'targets', undefined);
+    return true;
+  } catch (error) {
+    if (error instanceof GitTufError) return false;
+    throw error;
+  }
+}
+
+/** The checked metadata, and for targets metadata how many different paths it lists (else null). */
+function checkedMetadata<K extends RoleType>(bytes: Buffer, file: string, expectedType: K, blobId: string | undefined): { metadata: Metadata<SignedByType[K]>; targetPaths: number | null } {
   const check: Checker = new Checker(file);
   const document = check.object(parseJson(bytes, file), '');
   if (!Array.isArray(document.signatures)) check.fail('signatures', 'must be a list');
@@ -262,12 +293,13 @@ function checkedMetadata<K extends RoleType>(bytes: Buffer, file: string, expect
   check.optionalPeriod(signed, 'x-tuf-on-ci-expiry-period', 'signed.');
   check.optionalPeriod(signed, 'x-tuf-on-ci-signing-period', 'signed.');
 
+  let targetPaths: number | null = null;
   switch (expectedType) {
     case 'root':
       checkRoot(check, signed);
       break;
     case 'targets':
-      checkTargets(check, signed);
+      targetPaths = checkTargets(check, signed);
       break;
     case 'snapshot':
       check.metaFiles(signed.meta, 'signed.meta');
@@ -280,7 +312,7 @@ function checkedMetadata<K extends RoleType>(bytes: Buffer, file: string, expect
     }
   }
 
-  return {
+  const metadata = {
     file,
     bytes,
     document,
@@ -289,6 +321,7 @@ function checkedMetadata<K extends RoleType>(bytes: Buffer, file: string, expect
     expires,
     ...(blobId === undefined ? {} : { blobId }),
   };
+  return { metadata, targetPaths };
 }
 
 function checkRoot(check: Checker, signed: JsonObject): void {
@@ -323,9 +356,11 @@ function isWellFormedTarget(entry: unknown): boolean {
   return count > 0 && (!('custom' in entry) || isPlainObject(entry.custom));
 }
 
-function checkTargets(check: Checker, signed: JsonObject): void {
+/** Returns how many paths `signed.targets` lists. */
+function checkTargets(check: Checker, signed: JsonObject): number {
   const targets = check.object(signed.targets, 'signed.targets');
-  for (const path of Object.keys(targets)) {
+  const paths = Object.keys(targets);
+  for (const path of paths) {
     // A large file has 100k entries: test them as they nearly all are, and only word an error
     // (building the path to name it) for one that is not.
     if (isWellFormedTarget(targets[path])) continue;
@@ -335,7 +370,7 @@ function checkTargets(check: Checker, signed: JsonObject): void {
     check.hashes(entry.hashes, `${where}.hashes`);
     if ('custom' in entry) check.object(entry.custom, `${where}.custom`);
   }
-  if (!('delegations' in signed)) return;
+  if (!('delegations' in signed)) return paths.length;
   const delegations = check.object(signed.delegations, 'signed.delegations');
   check.keys(delegations.keys, 'signed.delegations.keys');
   if (!Array.isArray(delegations.roles)) check.fail('signed.delegations.roles', 'must be a list');
@@ -357,6 +392,7 @@ function checkTargets(check: Checker, signed: JsonObject): void {
       for (const prefix of prefixes) if (!/^[0-9a-f]*$/.test(prefix)) check.fail(`${where}.path_hash_prefixes`, 'must be lower-case hex');
     }
   });
+  return paths.length;
 }
 
 /**

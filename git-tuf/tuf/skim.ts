@@ -77,11 +77,23 @@ const layouts = new WeakMap<Buffer, TargetsLayout | null>();
 
 /**
  * The layout of a file's `signed.targets`, worked out once per buffer: as for JSON.parse, the last
- * of repeated `signed` and `targets` keys counts.
+ * of repeated `signed` and `targets` keys counts. Bytes that are not JSON give null or a layout
+ * of no use, never an error (provenWellFormed reads bytes not yet checked).
  */
 function layoutOf(bytes: Buffer): TargetsLayout | null {
   const known = layouts.get(bytes);
   if (known !== undefined) return known;
+  let result: TargetsLayout | null;
+  try {
+    result = walkLayout(bytes);
+  } catch {
+    result = null; // an escape JSON.parse refuses in a key
+  }
+  layouts.set(bytes, result);
+  return result;
+}
+
+function walkLayout(bytes: Buffer): TargetsLayout | null {
   let layout: TargetsLayout | null = null;
   const top = skipSpace(bytes, 0);
   const end =
@@ -96,9 +108,7 @@ function layoutOf(bytes: Buffer): TargetsLayout | null {
             return layout === null ? -1 : layout.end;
           });
         });
-  const result = end === -1 ? null : layout;
-  layouts.set(bytes, result);
-  return result;
+  return end === -1 ? null : layout;
 }
 
 /** walkObject for the targets object opening at `start`, as one loop: it runs over 100k entries. */
@@ -173,16 +183,7 @@ export function changedTargetPaths(before: Buffer, after: Buffer): Set<string> |
   if (a === null || b === null) return null;
   const countA = a.spans.length / 3;
   const countB = b.spans.length / 3;
-  // Most of two versions of a file is the same entries in the same places. The entries within
-  // the bytes both maps start with are the same entries at the same index; likewise at the end,
-  // where the bytes that follow an entry are the same and so are the entries they hold.
-  const length = Math.min(a.end - a.start, b.end - b.start);
-  const lead = commonRun(before, a.start, after, b.start, length, 1);
-  let head = 0;
-  while (head < countA && head < countB && a.spans[3 * head + 2]! - a.start <= lead) head++;
-  const trail = commonRun(before, a.end, after, b.end, length, -1);
-  let tail = 0;
-  while (tail < countA - head && tail < countB - head && a.end - a.spans[3 * (countA - 1 - tail)]! <= trail) tail++;
+  const { head, tail } = commonEnds(before, a, after, b);
   // The rest by path, the last of repeated keys counting. A path whose last entry is in the head
   // or tail of one file has it in the same place, written alike, in the other (or else it is in
   // the rest of one of them, and so compared here).
@@ -197,6 +198,42 @@ export function changedTargetPaths(before: Buffer, after: Buffer): Set<string> |
   for (const [path, value] of restA) if (restB.get(path) !== value) changed.add(path);
   for (const path of restB.keys()) if (!restA.has(path)) changed.add(path);
   return changed;
+}
+
+/**
+ * How many entries two files' targets maps share at their start (`head`) and end (`tail`). Most
+ * of two versions of a file is the same entries in the same places: the entries within the bytes
+ * both maps start with are the same entries at the same index; likewise at the end, where the
+ * bytes that follow an entry are the same and so are the entries they hold.
+ */
+function commonEnds(before: Buffer, a: TargetsLayout, after: Buffer, b: TargetsLayout): { head: number; tail: number } {
+  const countA = a.spans.length / 3;
+  const countB = b.spans.length / 3;
+  const length = Math.min(a.end - a.start, b.end - b.start);
+  const lead = commonRun(before, a.start, after, b.start, length, 1);
+  let head = 0;
+  while (head < countA && head < countB && a.spans[3 * head + 2]! - a.start <= lead) head++;
+  const trail = commonRun(before, a.end, after, b.end, length, -1);
+  let tail = 0;
+  while (tail < countA - head && tail < countB - head && a.end - a.spans[3 * (countA - 1 - tail)]! <= trail) tail++;
+  return { head, tail };
+}
+
+/**
+ * `after` with its `signed.targets` holding only the entries it does not share with `before` at
+ * the start and end (commonEnds), as they are written there; and how many entries `before`
+ * holds. Checking that text checks everything of `after` but the shared entries. Null when
+ * either has no `signed.targets` object.
+ */
+export function targetsBesideCommon(before: Buffer, after: Buffer): { rest: Buffer; beforeCount: number } | null {
+  const a = layoutOf(before);
+  const b = layoutOf(after);
+  if (a === null || b === null) return null;
+  const { head, tail } = commonEnds(before, a, after, b);
+  const countB = b.spans.length / 3;
+  const middle = head < countB - tail ? after.subarray(b.spans[3 * head]!, b.spans[3 * (countB - tail - 1) + 2]!) : Buffer.alloc(0);
+  const rest = Buffer.concat([after.subarray(0, b.start), Buffer.from('{'), middle, Buffer.from('}'), after.subarray(b.end)]);
+  return { rest, beforeCount: a.spans.length / 3 };
 }
 
 /** How formatMetadata lays out `signed.targets` (two levels down): its entries one per line, three spaces in. */
