@@ -22,21 +22,26 @@ export interface MetadataBlob {
   blobId: string;
 }
 
+/** The payload jobs under way or done, by the bytes they read: a file is given to one thread only. */
+const jobs = new WeakMap<Buffer, Promise<void>>();
+
 /**
  * Starts the thread for the files among `files` of at least READ_OFF_FROM bytes that no earlier
- * run found well-formed (those were verified then, and their signatures are known facts). It is
- * running once this resolves; `done` resolves once their payloads are given to the checks, and
- * never rejects.
+ * run found well-formed (those were verified then, and their signatures are known facts), unless
+ * a thread has them already. It is running once this resolves; `done` resolves once their
+ * payloads are given to the checks, and never rejects.
  */
 export async function startSignedPayloads(files: readonly MetadataBlob[]): Promise<{ done: Promise<void> }> {
-  const large = files.filter((file) => file.bytes.length >= READ_OFF_FROM && !knownWellFormed(file.type, file.blobId)).map((file) => file.bytes);
-  if (large.length === 0) return { done: Promise.resolve() };
+  const wanted = files.filter((file) => file.bytes.length >= READ_OFF_FROM && !knownWellFormed(file.type, file.blobId)).map((file) => file.bytes);
+  const started = wanted.flatMap((bytes) => jobs.get(bytes) ?? []);
+  const large = wanted.filter((bytes) => !jobs.has(bytes));
+  if (large.length === 0) return { done: Promise.all(started).then(() => {}) };
   let worker: Worker;
   try {
     const { Worker } = await import('node:worker_threads');
     worker = new Worker(new URL('./signed-payloads-thread.js', import.meta.url), { workerData: { signedPayloads: large } satisfies PayloadJob });
   } catch {
-    return { done: Promise.resolve() }; // only a lost speed-up: verify.ts reads them off itself
+    return { done: Promise.all(started).then(() => {}) }; // only a lost speed-up: verify.ts reads them off itself
   }
   const reply = new Promise<PayloadReply>((resolve, reject) => {
     worker.once('message', resolve);
@@ -51,5 +56,6 @@ export async function startSignedPayloads(files: readonly MetadataBlob[]): Promi
     },
     () => {},
   );
-  return { done };
+  for (const bytes of large) jobs.set(bytes, done);
+  return { done: Promise.all([done, ...started]).then(() => {}) };
 }

@@ -8,7 +8,7 @@ import type { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository, TreeEntry } from '../git/repository.js';
 import { parseJson } from '../tuf/json.js';
 import { delegationTree } from '../tuf/delegation.js';
-import { startSignedPayloads } from './signed-payloads.js';
+import { startSignedPayloads, type MetadataBlob } from './signed-payloads.js';
 import { parseMetadata, targetPathProblem, type Metadata, type RoleType, type SignedByType, type TargetsSigned } from '../tuf/metadata.js';
 
 export const METADATA_DIR = 'metadata';
@@ -190,8 +190,20 @@ export async function readMetadata(git: GitRepository, commits: readonly string[
     const toRead = entries.filter((entry) => entry.type === 'blob' && !seen.has(`${entry.path}\0${entry.oid}`));
     for (const entry of toRead) seen.add(`${entry.path}\0${entry.oid}`);
     const blobs = readAll(git, toRead, workTrees[index]);
+    // The signed bytes of large new files are read off on another thread as soon as they are here,
+    // while this one looks at the files (openState takes over the same job).
+    blobs.then((contents) => startSignedPayloads(metadataBlobs(toRead, contents)), () => {});
     blobs.catch(() => {}); // awaited by openState; an error meanwhile must not go unhandled
     return { entries, blobs };
+  });
+}
+
+/** The metadata files among `entries` (no symlinks), with their bytes, for startSignedPayloads. */
+function metadataBlobs(entries: readonly TreeEntry[], contents: Map<string, Buffer>): MetadataBlob[] {
+  return entries.flatMap((entry) => {
+    const type = entry.mode === '120000' ? null : metadataType(entry.path);
+    const bytes = contents.get(entry.oid);
+    return type && bytes ? [{ bytes, type, blobId: entry.oid }] : [];
   });
 }
 
@@ -231,13 +243,7 @@ export async function openState(git: GitRepository, commit: string, options: Ope
   };
   // Large files new to the fact memo have their signed bytes read off on another thread meanwhile,
   // unless artifacts are being hashed on a thread per core already.
-  const payloads = await startSignedPayloads(
-    options.digests?.hashingInThreads ? [] : blobs.flatMap((entry) => {
-      const type = entry.mode === '120000' ? null : metadataType(entry.path);
-      const bytes = contents.get(entry.oid);
-      return type && bytes && !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`) ? [{ bytes, type, blobId: entry.oid }] : [];
-    }),
-  );
+  const payloads = await startSignedPayloads(options.digests?.hashingInThreads ? [] : metadataBlobs(blobs.filter((entry) => !known.has(`${METADATA_DIR}/${entry.path}\0${entry.oid}`)), contents));
   for (const entry of blobs) {
     const file = `${METADATA_DIR}/${entry.path}`;
     const parse = <T extends RoleType>(type: T): MetadataFile<T> =>
