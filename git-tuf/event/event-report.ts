@@ -37,6 +37,8 @@ export interface LoadEventOptions {
    * read in part, only the entries the check looks at, as nothing here signs or edits them.
    */
   reportOnly?: boolean;
+  /** With reportOnly: from which size a targets file is compared by its bytes (changedTargetEntries). */
+  comparedFrom?: number;
 }
 
 export async function loadEvent(git: GitRepository, where: EventLocation, at: Date, digests = new BlobDigests(git), options: LoadEventOptions = {}): Promise<LoadedEvent> {
@@ -49,7 +51,7 @@ export async function loadEvent(git: GitRepository, where: EventLocation, at: Da
   // only those (and the changed files') are read, once the files are known to be well-formed: seen
   // before, proven from known good's (only what differs is checked), or once read in full.
   const entriesToRead = async (): Promise<{ entryChanges: Map<string, Set<string>>; onlyTargets: Set<string>; proven: Set<string> } | undefined> => {
-    const found = options.reportOnly ? await changedTargetEntries(eventRead, knownGoodRead) : undefined;
+    const found = options.reportOnly ? await changedTargetEntries(eventRead, knownGoodRead, options.comparedFrom) : undefined;
     if (!found) return undefined;
     const onlyTargets = new Set((await changing).map((change) => change.path));
     for (const paths of found.changes.values()) for (const path of paths) onlyTargets.add(path);

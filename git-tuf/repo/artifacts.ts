@@ -179,13 +179,21 @@ export function changedArtifacts(event: RepositoryState, knownGood: RepositorySt
 }
 
 /**
+ * From this size of a file, comparing its bytes beats parsing it: below, JSON.parse of both files
+ * is done before the byte walk, which starts cold on every run, has warmed up (measured: 1.2 MiB
+ * files, 14 ms slower compared; 12 MiB, 150 ms faster).
+ */
+export const COMPARED_FROM = 4 * 1024 * 1024;
+
+/**
  * For each targets role whose file differs between two commits' metadata, the paths whose
  * entries can differ, read off the files' bytes without parsing them (tuf/skim.ts); and the
  * event's files among them that were new to the fact memo but proven well-formed from known
  * good's (provenWellFormed), which openState may then read in part too. Undefined unless every
- * such pair is known or proven well-formed: only then are the bytes sure to be valid JSON.
+ * such pair is known or proven well-formed (only then are the bytes sure to be valid JSON) and
+ * its event file has `comparedFrom` bytes or more: else the files are read and compared in full.
  */
-export async function changedTargetEntries(event: MetadataRead, knownGood: MetadataRead): Promise<{ changes: Map<string, Set<string>>; proven: Set<string> } | undefined> {
+export async function changedTargetEntries(event: MetadataRead, knownGood: MetadataRead, comparedFrom = COMPARED_FROM): Promise<{ changes: Map<string, Set<string>>; proven: Set<string> } | undefined> {
   const before = new Map(knownGood.entries.map((entry) => [entry.path, entry]));
   const pairs: { role: string; file: string; after: string; before: string }[] = [];
   for (const entry of event.entries) {
@@ -201,7 +209,7 @@ export async function changedTargetEntries(event: MetadataRead, knownGood: Metad
   const proven = new Set<string>();
   for (const pair of pairs) {
     const [afterBytes, beforeBytes] = [eventBlobs.get(pair.after), knownGoodBlobs.get(pair.before)];
-    if (!afterBytes || !beforeBytes) return undefined;
+    if (!afterBytes || !beforeBytes || afterBytes.length < comparedFrom) return undefined;
     if (!knownWellFormed('targets', pair.after)) {
       if (!provenWellFormed(afterBytes, pair.file, beforeBytes, pair.before)) return undefined;
       proven.add(pair.after);
