@@ -182,6 +182,7 @@ export interface MetadataRead {
  * the reads of one overlap the parsing of another. A blob at the same path in an earlier
  * commit of the list is read once (openState with `reuse` takes the parsed file from there).
  * `workTrees[i]`: the work tree when commit i is checked out there (see OpenOptions.workTree).
+ * The first commit is the one whose signatures the caller checks.
  */
 export async function readMetadata(git: GitRepository, commits: readonly string[], workTrees: readonly (string | undefined)[] = []): Promise<MetadataRead[]> {
   const listings = await Promise.all(commits.map((commit) => git.listSmallTree(commit, METADATA_DIR)));
@@ -190,9 +191,10 @@ export async function readMetadata(git: GitRepository, commits: readonly string[
     const toRead = entries.filter((entry) => entry.type === 'blob' && !seen.has(`${entry.path}\0${entry.oid}`));
     for (const entry of toRead) seen.add(`${entry.path}\0${entry.oid}`);
     const blobs = readAll(git, toRead, workTrees[index]);
-    // The signed bytes of large new files are read off on another thread as soon as they are here,
-    // while this one looks at the files (openState takes over the same job).
-    blobs.then((contents) => startSignedPayloads(metadataBlobs(toRead, contents)), () => {});
+    // The first commit's files are the ones whose signatures get checked (an event's; known good
+    // is the baseline): the signed bytes of its large new files are read off on another thread
+    // as soon as they are here, while this one looks at them (openState takes over the job).
+    if (index === 0) blobs.then((contents) => startSignedPayloads(metadataBlobs(toRead, contents)), () => {});
     blobs.catch(() => {}); // awaited by openState; an error meanwhile must not go unhandled
     return { entries, blobs };
   });
