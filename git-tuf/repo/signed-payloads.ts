@@ -1,6 +1,6 @@
 /**
  * The signed bytes of large metadata files, read off their text on another thread while this one
- * parses and validates them: for a 12 MiB targets file, about 50 ms off an event's status. The
+ * reads and checks them: for a 12 MiB targets file, about 80 ms off an event's status. The
  * thread runs canonicalSignedFromText on the same bytes and verify.ts takes its answer as its
  * own; when the thread fails or finds the text not canonical, the check works them out itself.
  */

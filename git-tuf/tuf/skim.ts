@@ -1,10 +1,12 @@
 /**
- * Reads a targets file without building its whole `signed.targets` map: where each entry is
- * written (one scan over the bytes, allocating almost nothing), then the document with an empty
- * map plus the entries of the few paths asked for, or the paths whose entries differ from another
- * file's. On a 12 MiB file with 100k entries that costs a fraction of JSON.parse. Only for bytes
- * known to be valid JSON of well-formed targets metadata (parseMetadata's fact); anything else
- * gives null.
+ * Reads and writes a targets file without building its whole `signed.targets` map. One scan over
+ * the bytes (allocating almost nothing) finds where each entry is written; from that come the
+ * document with an empty map plus the entries of the few paths asked for, the paths whose
+ * entries differ from another version of the file, the file with only those entries (to check
+ * it), and the map rewritten with some entries replaced. On a 12 MiB file with 100k entries each
+ * costs a fraction of JSON.parse. Only for bytes known to be valid JSON of well-formed targets
+ * metadata (parseMetadata's fact), but targetsBesideCommon, which also takes bytes not yet
+ * checked; anything unexpected gives null.
  */
 import { BACKSLASH, closingQuote, CLOSE_OBJECT, COLON, COMMA, isSpace, OPEN_OBJECT, QUOTE, skipValue } from './json-codes.js';
 import type { JsonObject } from './metadata.js';
