@@ -114,10 +114,14 @@ for (const format of formats) {
     assert.equal(changed.map((change) => change.path), ['a/edit me.txt', 'gone\nline', 'mode.sh', 'to-link', 'ünï.txt']);
     assert.equal(changed.find((change) => change.path === 'a/edit me.txt')!.now, { path: 'a/edit me.txt', mode: '100644', type: 'blob', oid: entryAt(after, 'targets/a/edit me.txt')[2] });
     assert.equal(changed.find((change) => change.path === 'mode.sh')!.now!.mode, '100755');
+    assert.equal(changed.find((change) => change.path === 'a/edit me.txt')!.was, { path: 'a/edit me.txt', mode: '100644', type: 'blob', oid: entryAt(before, 'targets/a/edit me.txt')[2] });
+    assert.is(changed.find((change) => change.path === 'mode.sh')!.was!.mode, '100644');
+    assert.is(changed.find((change) => change.path === 'ünï.txt')!.was, null, 'added');
     assert.is(changed.find((change) => change.path === 'gone\nline')!.now, null, 'removed');
     const linking = await repo.changedFiles(after, linked, 'targets/');
     assert.equal(linking.map((change) => [change.path, change.now?.mode]), [['to-link', '120000']], 'a file that became a symlink');
     assert.equal(await repo.changedFiles(linked, linked, 'targets'), []);
+    assert.equal((await repo.changedFiles(before, after, '')).map((change) => change.path).sort(), ['other.txt', 'targets/a/edit me.txt', 'targets/gone\nline', 'targets/mode.sh', 'targets/to-link', 'targets/ünï.txt'], "'' is the whole tree");
     await rejects(repo.changedFiles('--output=x', linked, 'targets'), 'missing-ref');
     assert.is(await repo.countFiles(before, 'targets'), 5);
     assert.is(await repo.countFiles(linked, 'targets/'), 5, 'symlinks count as files');

@@ -12,12 +12,11 @@ import { isTreeMode, parseTree, parseTreeObject, type TreeEntry, type TreeEntryL
 
 export type { TreeEntry };
 
-/** A file that differs between two commits, with its entry in the later one (null: removed). */
+/** A file that differs between two commits, with its entries in the earlier one (null: added) and the later one (null: removed). */
 export interface ChangedFile {
   path: string;
+  was: TreeEntry | null;
   now: TreeEntry | null;
-  /** Absent from the earlier commit. */
-  added: boolean;
 }
 
 
@@ -300,24 +299,25 @@ export class GitRepository {
 
 
   /**
-   * The files under `dir` (paths relative to it) that differ between two commits: added, removed,
-   * or changed in content or mode, each with its entry at `to` (null: removed). git compares trees
-   * by id, so unchanged directories cost nothing.
+   * The files under `dir` (paths relative to it; '' for the whole tree) that differ between two
+   * commits: added, removed, or changed in content or mode, each with its entries at `from` and
+   * `to`. git compares trees by id, so unchanged directories cost nothing.
    */
   async changedFiles(from: string, to: string, dir: string): Promise<ChangedFile[]> {
     for (const commit of [from, to]) if (commit === '' || commit.startsWith('-')) throw new GitTufError('missing-ref', `not a commit: ${JSON.stringify(commit)}`);
     const prefix = dir.replace(/^\/+|\/+$/g, '');
-    const args = ['--literal-pathspecs', 'diff-tree', '-r', '-z', '--no-renames', '--no-abbrev', from, to, '--', `${prefix}/`];
+    const args = ['--literal-pathspecs', 'diff-tree', '-r', '-z', '--no-renames', '--no-abbrev', from, to, ...(prefix === '' ? [] : ['--', `${prefix}/`])];
     const result = await this.run(args);
     if (result.code !== 0) throw gitError(args, result);
     // `:<old mode> <new mode> <old oid> <new oid> <status>` NUL `<path>` NUL, for each file.
     const fields = result.stdout.toString('utf8').split('\0');
     const changes: ChangedFile[] = [];
+    const entry = (path: string, mode: string, oid: string): TreeEntry | null => (/^0+$/.test(mode) ? null : { path, mode, type: mode === '160000' ? 'commit' : 'blob', oid });
     for (let i = 0; i + 1 < fields.length; i += 2) {
-      const [oldMode, mode, , oid] = fields[i]!.split(' ');
-      if (mode === undefined || oid === undefined || oid.length !== this.oidLength) throw gitError(args, result);
-      const path = fields[i + 1]!.slice(prefix.length + 1);
-      changes.push({ path, now: mode === '000000' ? null : { path, mode, type: mode === '160000' ? 'commit' : 'blob', oid }, added: oldMode === ':000000' });
+      const [oldMode, mode, oldOid, oid] = fields[i]!.slice(1).split(' ');
+      if (oldMode === undefined || mode === undefined || oldOid === undefined || oid === undefined || oid.length !== this.oidLength) throw gitError(args, result);
+      const path = fields[i + 1]!.slice(prefix === '' ? 0 : prefix.length + 1);
+      changes.push({ path, was: entry(path, oldMode, oldOid), now: entry(path, mode, oid) });
     }
     return changes;
   }

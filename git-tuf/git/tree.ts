@@ -69,3 +69,8 @@ export function parseTreeObject(bytes: Buffer, oidBytes: number): TreeEntryLine[
 }
 
 export const isTreeMode = (mode: string): boolean => mode === '40000' || mode === '040000';
+
+/** A regular file (plain or executable): no symlink, submodule or directory. */
+export function isRegularFile(entry: { mode: string }): boolean {
+  return entry.mode === '100644' || entry.mode === '100755';
+}

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { GitTufError } from '../errors.js';
 import { gitError } from './exec.js';
-import type { GitRepository } from './repository.js';
-import { isTreeMode, parseTreeObject, type TreeEntryLine } from './tree.js';
+import type { GitRepository, TreeEntry } from './repository.js';
+import { isRegularFile, isTreeMode, parseTreeObject, type TreeEntryLine } from './tree.js';
 
 export interface FileChange {
   /** Path from the top of the repository, `/`-separated. */
@@ -179,16 +179,13 @@ const CHECKOUT_AT_MOST = 64;
  * Returns false, having changed nothing, for any other case (read-tree then does it).
  */
 async function checkoutChangedFiles(git: GitRepository, from: string, to: string): Promise<boolean> {
-  const diff = await git.run(['diff-tree', '-r', '-z', '--no-renames', '--no-abbrev', from, to]);
-  if (diff.code !== 0) return false;
-  // `:<old mode> <new mode> <old oid> <new oid> <status>` NUL `<path>` NUL, for each file.
-  const fields = diff.stdout.toString('utf8').split('\0');
+  const changes = await git.changedFiles(from, to, '');
+  const regular = (entry: TreeEntry | null): entry is TreeEntry => entry !== null && isRegularFile(entry);
+  // Each path with what its index entry must be: `<mode> <oid> <stage 0>`, as ls-files -s shows it.
   const expected = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const [oldMode, mode, oldOid, , status] = fields[i]!.slice(1).split(' ');
-    const regular = (value: string | undefined): boolean => value === '100644' || value === '100755';
-    if (status !== 'M' || !regular(oldMode) || !regular(mode)) return false;
-    expected.set(fields[i + 1]!, `${oldMode} ${oldOid} 0`);
+  for (const { path, was, now } of changes) {
+    if (!regular(was) || !regular(now)) return false;
+    expected.set(path, `${was.mode} ${was.oid} 0`);
   }
   const paths = [...expected.keys()];
   if (paths.length === 0 || paths.length > CHECKOUT_AT_MOST) return false;

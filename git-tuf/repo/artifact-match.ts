@@ -80,7 +80,7 @@ export async function scopedLoad(git: GitRepository, commit: string, workTree?: 
   const metadataBlobs = readAll(git, metadataEntries.filter((entry) => entry.type === 'blob'), workTree);
   metadataBlobs.catch(() => {}); // awaited by openState
   const changes = baseline === commit ? [] : await git.changedFiles(baseline, commit, TARGETS_DIR);
-  const added = changes.filter((change) => change.added).length;
+  const added = changes.filter((change) => change.was === null).length;
   const removed = changes.filter((change) => change.now === null).length;
   // The matched baseline had exactly one file per listed entry; learned with its count, so a
   // count from entries that repeat a key (or anything else off) is never taken for it.
@@ -111,5 +111,5 @@ export function recordArtifactsMatch(state: RepositoryState): void {
 export async function artifactCountAfter(git: GitRepository, baseline: RepositoryState, changes: readonly ChangedFile[], commit: string): Promise<number> {
   const listed = listedTargets(baseline);
   if (!knownFact(countFact(baseline.commit, listed))) return git.countFiles(commit, TARGETS_DIR);
-  return listed + changes.filter((change) => change.added).length - changes.filter((change) => change.now === null).length;
+  return listed + changes.filter((change) => change.was === null).length - changes.filter((change) => change.now === null).length;
 }

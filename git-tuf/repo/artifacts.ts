@@ -241,13 +241,13 @@ function sameHashes(a: Record<string, string>, b: Record<string, string>): boole
 /** Artifacts added, modified and removed by `changedFiles`, with their digests in `after`. */
 export function artifactChanges(after: RepositoryState, changedFiles: readonly ChangedFile[]): ArtifactChange[] {
   const changes: ArtifactChange[] = [];
-  for (const { path, now, added } of changedFiles) {
+  for (const { path, was, now } of changedFiles) {
     const artifact = now === null ? undefined : after.artifacts.get(path);
     if (!artifact) {
       changes.push({ path, change: 'removed', length: null, sha256: null });
       continue;
     }
-    changes.push({ path, change: added ? 'added' : 'modified', length: artifact.length ?? null, sha256: artifact.sha256 ?? null });
+    changes.push({ path, change: was === null ? 'added' : 'modified', length: artifact.length ?? null, sha256: artifact.sha256 ?? null });
   }
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -6,6 +6,7 @@
 import { GitTufError } from '../errors.js';
 import type { BlobDigests } from '../git/blob-digests.js';
 import type { GitRepository, TreeEntry } from '../git/repository.js';
+import { isRegularFile } from '../git/tree.js';
 import { parseJson } from '../tuf/json.js';
 import { delegationTree } from '../tuf/delegation.js';
 import { startSignedPayloads, type MetadataBlob } from './signed-payloads.js';
@@ -297,9 +298,7 @@ export async function readAll(git: GitRepository, entries: readonly TreeEntry[],
   return new Map(oids.map((oid, index) => [oid, read[index]!]));
 }
 
-export function isRegularFile(entry: Pick<TreeEntry, 'mode'>): boolean {
-  return entry.mode === '100644' || entry.mode === '100755';
-}
+export { isRegularFile };
 
 /** Fills in length and sha256 of the regular artifacts in `paths` (all when omitted), from the blob-id cache where possible. */
 export async function digestArtifacts(state: RepositoryState, digests: BlobDigests, paths?: Iterable<string>): Promise<void> {
