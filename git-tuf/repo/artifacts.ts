@@ -8,7 +8,7 @@ import { knownWellFormed, provenWellFormed, targetPathProblem, type TargetFile, 
 import type { ChangedFile, TreeEntry } from '../git/repository.js';
 import { changedTargetPaths } from '../tuf/skim.js';
 import type { ArtifactChange } from './report.js';
-import { isRegularFile, METADATA_DIR, roleFile, TARGETS_DIR, type Artifact, type MetadataRead, type RepositoryState } from './state.js';
+import { isRegularFile, METADATA_DIR, metadataType, roleFile, TARGETS_DIR, type Artifact, type MetadataRead, type RepositoryState } from './state.js';
 
 /**
  * unsafe: a symlink, submodule or unsafe path (never acceptable). unlisted / differs / no-file:
@@ -204,12 +204,15 @@ export async function changedTargetEntries(event: MetadataRead, knownGood: Metad
     if (!knownWellFormed('targets', previous.oid)) return undefined;
     pairs.push({ role, file: `${METADATA_DIR}/${entry.path}`, after: entry.oid, before: previous.oid });
   }
-  const [eventBlobs, knownGoodBlobs] = await Promise.all([event.blobs, knownGood.blobs]);
+  // Known good's bytes are awaited only for large files: small ones are parsed while they arrive.
+  const eventBlobs = await event.blobs;
+  if (pairs.some((pair) => (eventBlobs.get(pair.after)?.length ?? 0) < comparedFrom)) return undefined;
+  const knownGoodBlobs = await knownGood.blobs;
   const changes = new Map<string, Set<string>>();
   const proven = new Set<string>();
   for (const pair of pairs) {
-    const [afterBytes, beforeBytes] = [eventBlobs.get(pair.after), knownGoodBlobs.get(pair.before)];
-    if (!afterBytes || !beforeBytes || afterBytes.length < comparedFrom) return undefined;
+    const [afterBytes, beforeBytes] = [eventBlobs.get(pair.after)!, knownGoodBlobs.get(pair.before)];
+    if (!beforeBytes) return undefined;
     if (!knownWellFormed('targets', pair.after)) {
       if (!provenWellFormed(afterBytes, pair.file, beforeBytes, pair.before)) return undefined;
       proven.add(pair.after);
@@ -223,9 +226,8 @@ export async function changedTargetEntries(event: MetadataRead, knownGood: Metad
 
 /** The targets-type role whose file a metadata/ entry is (null: root, snapshot, timestamp or no role file). */
 function targetsRoleOf(entry: TreeEntry): string | null {
-  if (entry.type !== 'blob' || entry.mode === '120000' || entry.path.includes('/') || !entry.path.endsWith('.json')) return null;
-  const role = entry.path.slice(0, -'.json'.length);
-  return role === 'root' || role === 'snapshot' || role === 'timestamp' ? null : role;
+  if (entry.type !== 'blob' || entry.mode === '120000' || metadataType(entry.path) !== 'targets') return null;
+  return entry.path.slice(0, -'.json'.length);
 }
 
 function sameHashes(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -83,7 +83,7 @@ export function emptyState(): RepositoryState {
 const ROOT_HISTORY_FILE = /^root_history\/([1-9]\d{0,8})\.root\.json$/;
 
 /** The metadata type of the file at `path` under metadata/ (null: no role file). */
-function metadataType(path: string): RoleType | null {
+export function metadataType(path: string): RoleType | null {
   if (path === 'root.json' || ROOT_HISTORY_FILE.test(path)) return 'root';
   return !path.includes('/') && path.endsWith('.json') ? roleTypeOf(path.slice(0, -'.json'.length)) : null;
 }
